@@ -1,0 +1,84 @@
+"""SQLAlchemy models of the catalog: products (variants share a ``parent_sku``),
+their extra attributes, documents and media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent_sku: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(120))
+    manufacturer: Mapped[str | None] = mapped_column(String(120))
+    mpn: Mapped[str | None] = mapped_column(String(64), index=True)
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    country_of_origin: Mapped[str | None] = mapped_column(String(2))
+    category: Mapped[str | None] = mapped_column(String(300))
+    color: Mapped[str | None] = mapped_column(String(60))
+    model: Mapped[str | None] = mapped_column(String(120))
+    material: Mapped[str | None] = mapped_column(String(120))
+    composition: Mapped[str | None] = mapped_column(String(200))
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    length_mm: Mapped[float | None] = mapped_column(Float)
+    width_mm: Mapped[float | None] = mapped_column(Float)
+    height_mm: Mapped[float | None] = mapped_column(Float)
+    pieces_per_package: Mapped[int | None] = mapped_column(Integer)
+    packages_per_pallet: Mapped[int | None] = mapped_column(Integer)
+    price_per_piece: Mapped[float | None] = mapped_column(Float)
+    price_per_package: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    shipping_methods: Mapped[list | None] = mapped_column(JSON)  # [{"method", "days"}]
+    delivery_days: Mapped[int | None] = mapped_column(Integer)
+    fulfilment_days: Mapped[int | None] = mapped_column(Integer)
+    stock_level: Mapped[int | None] = mapped_column(Integer)
+    availability: Mapped[str | None] = mapped_column(String(20))
+    order_type: Mapped[str | None] = mapped_column(String(10))
+    popularity: Mapped[float | None] = mapped_column(Float)
+    variant_attributes: Mapped[dict | None] = mapped_column(JSON)
+    attributes: Mapped[dict | None] = mapped_column(JSON)  # columns the registry does not know
+    content_hash: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ProductDocument(Base):
+    """A datasheet, certificate, catalog card, return form or offer attached to a product."""
+
+    __tablename__ = "product_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_sku: Mapped[str] = mapped_column(
+        ForeignKey("products.sku", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(String(300))
+
+
+class ProductMedia(Base):
+    """An image, video, diagram or CAD/3D file referenced by a product."""
+
+    __tablename__ = "product_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_sku: Mapped[str] = mapped_column(
+        ForeignKey("products.sku", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(String(1000))

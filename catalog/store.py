@@ -1,0 +1,274 @@
+"""The catalog store: upserts by SKU with change detection, reads product cards,
+streams records for (re)indexing. SQLite by default, PostgreSQL by URL.
+
+A product travels through the system as a *record*: a plain dict whose keys are the
+names in :mod:`catalog.fields` plus ``attributes`` (extra columns). Lists and maps:
+``shipping_methods`` [{"method", "days"}], ``variant_attributes`` {axis: value},
+``documents`` [{"kind", "url", "title"}], ``images`` [url], ``media`` [{"kind", "url"}].
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from catalog.fields import FIELDS
+from catalog.models import Base, Product, ProductDocument, ProductMedia
+
+Record = dict[str, Any]
+
+_PRODUCT_COLUMNS = [f.name for f in FIELDS if f.name not in ("documents", "images", "media")] + [
+    "attributes"
+]
+_SQL_CHUNK = 500  # keeps IN (...) lists under every driver's parameter limit
+
+
+def content_hash(record: Record) -> str:
+    """A stable fingerprint of everything a record says; unchanged rows are skipped."""
+    body = {k: v for k, v in record.items() if v not in (None, "", [], {})}
+    return hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+
+
+@dataclass
+class UpsertResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> list[str]:
+        return self.created + self.updated
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _product_row(record: Record, digest: str) -> dict[str, Any]:
+    row = {c: record.get(c) for c in _PRODUCT_COLUMNS}
+    row["content_hash"] = digest
+    return row
+
+
+class CatalogStore:
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def create_all(self) -> None:
+        """Tables without Alembic, for throwaway stores in tests."""
+        Base.metadata.create_all(self.engine)
+
+    # -- writes -------------------------------------------------------------------------
+    def _insert(self, table: Any) -> Any:
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            return sqlite.insert(table)
+        if dialect == "postgresql":
+            return postgresql.insert(table)
+        return insert(table)
+
+    def upsert(self, records: Sequence[Record]) -> UpsertResult:
+        """Insert new SKUs, update changed ones, skip identical ones; one transaction."""
+        result = UpsertResult()
+        if not records:
+            return result
+        digests = {r["sku"]: content_hash(r) for r in records}
+        with self.engine.begin() as conn:
+            existing: dict[str, str] = {}
+            skus = list(digests)
+            for i in range(0, len(skus), _SQL_CHUNK):
+                chunk = skus[i : i + _SQL_CHUNK]
+                existing.update(
+                    conn.execute(
+                        select(Product.sku, Product.content_hash).where(Product.sku.in_(chunk))
+                    ).tuples().all()
+                )
+            rows = []
+            changed_records = []
+            for r in records:
+                sku = r["sku"]
+                old = existing.get(sku)
+                if old == digests[sku]:
+                    result.unchanged += 1
+                    continue
+                (result.updated if old is not None else result.created).append(sku)
+                rows.append(_product_row(r, digests[sku]))
+                changed_records.append(r)
+            if not rows:
+                return result
+            table = Product.__table__
+            stmt = self._insert(table)
+            if self.engine.dialect.name in ("sqlite", "postgresql"):
+                update_cols = {c: stmt.excluded[c] for c in _PRODUCT_COLUMNS + ["content_hash"] if c != "sku"}
+                update_cols["updated_at"] = func.now()
+                stmt = stmt.on_conflict_do_update(index_elements=["sku"], set_=update_cols)
+            conn.execute(stmt, rows)
+            self._replace_children(conn, changed_records, result.updated)
+        return result
+
+    def _replace_children(self, conn: Any, records: list[Record], updated: list[str]) -> None:
+        for i in range(0, len(updated), _SQL_CHUNK):
+            chunk = updated[i : i + _SQL_CHUNK]
+            conn.execute(delete(ProductDocument).where(ProductDocument.product_sku.in_(chunk)))
+            conn.execute(delete(ProductMedia).where(ProductMedia.product_sku.in_(chunk)))
+        docs: list[dict[str, Any]] = []
+        media: list[dict[str, Any]] = []
+        for r in records:
+            sku = r["sku"]
+            for pos, d in enumerate(r.get("documents") or []):
+                docs.append({"product_sku": sku, "position": pos, "kind": d.get("kind") or "document",
+                             "url": d["url"], "title": d.get("title")})
+            pos = 0
+            for url in r.get("images") or []:
+                media.append({"product_sku": sku, "position": pos, "kind": "image", "url": url})
+                pos += 1
+            for m in r.get("media") or []:
+                media.append({"product_sku": sku, "position": pos, "kind": m.get("kind") or "file",
+                              "url": m["url"]})
+                pos += 1
+        if docs:
+            conn.execute(insert(ProductDocument), docs)
+        if media:
+            conn.execute(insert(ProductMedia), media)
+
+    def delete(self, skus: Iterable[str]) -> int:
+        skus = list(skus)
+        n = 0
+        with self.engine.begin() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                chunk = skus[i : i + _SQL_CHUNK]
+                conn.execute(delete(ProductDocument).where(ProductDocument.product_sku.in_(chunk)))
+                conn.execute(delete(ProductMedia).where(ProductMedia.product_sku.in_(chunk)))
+                n += conn.execute(delete(Product).where(Product.sku.in_(chunk))).rowcount or 0
+        return n
+
+    # -- reads --------------------------------------------------------------------------
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Product)).scalar_one())
+
+    def get(self, sku: str) -> Record | None:
+        records = self.get_many([sku])
+        return records[0] if records else None
+
+    def get_many(self, skus: Sequence[str]) -> list[Record]:
+        """Records for the given SKUs, in the given order (unknown SKUs are left out)."""
+        found: dict[str, Record] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                chunk = list(skus[i : i + _SQL_CHUNK])
+                rows = conn.execute(select(Product).where(Product.sku.in_(chunk))).mappings().all()
+                batch = [self._record(row) for row in rows]
+                self._attach_children(conn, batch)
+                found.update((r["sku"], r) for r in batch)
+        return [found[s] for s in skus if s in found]
+
+    def variants(self, parent_sku: str) -> list[Record]:
+        """Every product of a variant group, the group's own product included."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Product.sku, Product.name, Product.variant_attributes, Product.price_per_piece,
+                       Product.availability)
+                .where((Product.parent_sku == parent_sku) | (Product.sku == parent_sku))
+                .order_by(Product.sku)
+            ).mappings().all()
+        return [dict(r) for r in rows]
+
+    def iter_skus(self, batch_size: int = 5_000) -> Iterator[str]:
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                chunk = conn.execute(
+                    select(Product.sku).where(Product.sku > last).order_by(Product.sku).limit(batch_size)
+                ).scalars().all()
+            if not chunk:
+                return
+            yield from chunk
+            last = chunk[-1]
+
+    def iter_records(self, batch_size: int = 2_000) -> Iterator[list[Record]]:
+        """All records in SKU order, in batches; memory stays flat for any catalog size."""
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(Product).where(Product.sku > last).order_by(Product.sku).limit(batch_size)
+                ).mappings().all()
+                if not rows:
+                    return
+                batch = [self._record(row) for row in rows]
+                self._attach_children(conn, batch)
+            yield batch
+            last = batch[-1]["sku"]
+
+    @staticmethod
+    def _record(row: Any) -> Record:
+        rec = {c: row[c] for c in _PRODUCT_COLUMNS}
+        rec["documents"] = []
+        rec["images"] = []
+        rec["media"] = []
+        return rec
+
+    @staticmethod
+    def _attach_children(conn: Any, batch: list[Record]) -> None:
+        by_sku = {r["sku"]: r for r in batch}
+        skus = list(by_sku)
+        docs = conn.execute(
+            select(ProductDocument.product_sku, ProductDocument.kind, ProductDocument.url,
+                   ProductDocument.title)
+            .where(ProductDocument.product_sku.in_(skus))
+            .order_by(ProductDocument.product_sku, ProductDocument.position)
+        ).tuples()
+        for sku, kind, url, title in docs:
+            by_sku[sku]["documents"].append({"kind": kind, "url": url, "title": title})
+        media = conn.execute(
+            select(ProductMedia.product_sku, ProductMedia.kind, ProductMedia.url)
+            .where(ProductMedia.product_sku.in_(skus))
+            .order_by(ProductMedia.product_sku, ProductMedia.position)
+        ).tuples()
+        for sku, kind, url in media:
+            if kind == "image":
+                by_sku[sku]["images"].append(url)
+            else:
+                by_sku[sku]["media"].append({"kind": kind, "url": url})
