@@ -1,0 +1,144 @@
+"""The backend-neutral search plan and results.
+
+``ranking`` turns a request into a :class:`SearchPlan`; any :class:`~indexer.base.SearchBackend`
+(the embedded tantivy engine, Elasticsearch) executes it. Nothing here knows an engine's query
+language: fields are the logical names of :mod:`catalog.fields` plus the text field groups below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TEXT_FIELDS = ("name", "brand", "category", "description", "attributes")
+"""Logical text fields a query is matched against; each gets a weight in the plan."""
+
+DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
+    "name": 3.0,
+    "brand": 2.0,
+    "category": 1.5,
+    "attributes": 1.0,
+    "description": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class TermClause:
+    """One word of the query as the user typed it (lower-cased and accent-folded).
+
+    ``fuzzy`` is the number of edits allowed, ``prefix`` says the word may be the start of a
+    longer one (the word being typed), ``code_parts`` splits it into runs of letters and digits
+    ("din933" -> ("din", "933")) so that part numbers match whatever separators were typed.
+    ``optional`` words (stop words) count towards relevance but are not required.
+    """
+
+    text: str
+    fuzzy: int = 0
+    prefix: bool = False
+    code_parts: tuple[str, ...] = ()
+    optional: bool = False
+
+    @property
+    def has_digits(self) -> bool:
+        return any(c.isdigit() for c in self.text)
+
+
+@dataclass
+class TextQuery:
+    raw: str
+    terms: list[TermClause]
+    field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
+    min_should_match: int | None = None  # None: every required term must match
+    fuzzy_weight: float = 0.3  # weight of a typo-tolerant or prefix match, relative to exact
+    code_phrase: tuple[str, ...] = ()  # the whole query as letter/digit runs, for part numbers
+    code_phrase_weight: float = 4.0
+    part_number: str | None = None  # the whole query normalised like a part number
+    part_number_weight: float = 1000.0  # exact SKU/MPN/GTIN hits rank above everything else
+    partial_part_number_weight: float = 50.0  # prefix or last-4+-characters part-number hits
+
+
+@dataclass(frozen=True)
+class TermsFilter:
+    """Keeps products whose ``field`` has any of ``values`` (OR within, AND across filters).
+    For the hierarchical ``category`` field a value is a path and matches its whole subtree."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RangeFilter:
+    field: str
+    gte: float | None = None
+    lte: float | None = None
+
+
+Filter = TermsFilter | RangeFilter
+
+
+@dataclass(frozen=True)
+class FacetRequest:
+    field: str
+    kind: Literal["terms", "range", "hierarchy"]
+    size: int = 20
+    ranges: tuple[float, ...] = ()  # bucket edges of a range facet
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    field: str
+    descending: bool = False
+
+
+@dataclass
+class SearchPlan:
+    text: TextQuery | None = None
+    filters: list[Filter] = field(default_factory=list)
+    facets: list[FacetRequest] = field(default_factory=list)
+    sort: SortSpec | None = None  # None: by relevance
+    offset: int = 0
+    limit: int = 20
+    popularity_boost: bool = True  # lean relevance towards popular products
+    explain: bool = False
+
+
+@dataclass
+class Hit:
+    sku: str
+    score: float
+    source: dict[str, Any]
+    part_number_match: bool = False
+    explanation: dict[str, Any] | None = None
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    level: int = 0  # depth in a hierarchical facet
+    selected: bool = False
+
+
+@dataclass
+class RangeBucket:
+    gte: float | None
+    lt: float | None
+    count: int
+
+
+@dataclass
+class FacetResult:
+    field: str
+    kind: str
+    values: list[FacetValue] = field(default_factory=list)
+    buckets: list[RangeBucket] = field(default_factory=list)
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, FacetResult]
+    engine_ms: float = 0.0

@@ -1,0 +1,654 @@
+"""The embedded search backend: tantivy on disk under ``<data_dir>/index``.
+
+Layout: every full rebuild writes a new *generation* folder and then replaces the ``CURRENT``
+pointer file atomically (write + rename), so a crash mid-rebuild leaves the old generation
+serving. Incremental updates go to the current generation. One process writes at a time
+(``write.lock``); any number of processes read, and notice new commits and swaps within
+``reload_interval_s``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from catalog.errors import BackendUnavailable, Conflict
+from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
+from catalog.text import normalize_part_number
+from indexer.plan import (
+    FacetRequest,
+    FacetResult,
+    FacetValue,
+    Filter,
+    Hit,
+    RangeBucket,
+    RangeFilter,
+    SearchPlan,
+    SearchResult,
+    TermClause,
+    TermsFilter,
+    TextQuery,
+)
+
+Record = dict[str, Any]
+Occur = tantivy.Occur
+Q = tantivy.Query
+
+CATEGORY_DEPTH = 5
+_TEXT_FIELD_OF = {  # logical text field -> stemmed tantivy field
+    "name": "name",
+    "brand": "brand_text",
+    "category": "category_text",
+    "description": "description",
+    "attributes": "attributes_text",
+}
+_KEYWORD_FIELDS = [f.name for f in FIELDS if f.kind in ("keyword", "list") and f.facet or f.name in
+                   ("sku", "parent_sku", "mpn", "gtin")]
+_FLOAT_FIELDS = [f.name for f in FIELDS if f.kind == "float"]
+_INT_FIELDS = [f.name for f in FIELDS if f.kind == "int"] + ["availability_rank"]
+_SOURCE_FIELDS = (
+    "sku", "parent_sku", "name", "brand", "manufacturer", "mpn", "gtin", "category", "color",
+    "material", "model", "price_per_piece", "price_per_package", "currency", "pieces_per_package",
+    "availability", "stock_level", "delivery_days", "order_type", "popularity",
+)
+_DESCRIPTION_IN_SOURCE = 400
+
+
+def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
+    b = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+         .filter(tantivy.Filter.remove_long(40))
+         .filter(tantivy.Filter.lowercase())
+         .filter(tantivy.Filter.ascii_fold()))
+    if stem:
+        b = b.filter(tantivy.Filter.stemmer("english"))
+    return b.build()
+
+
+def _code_analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\p{L}+|\d+"))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+            .build())
+
+
+STEM = _analyzer(stem=True)
+TOKENIZERS = {"b2b_stem": STEM, "b2b_plain": _analyzer(stem=False), "b2b_code": _code_analyzer()}
+
+
+def build_schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("sku", stored=True, fast=True, tokenizer_name="raw")
+    b.add_bytes_field("source", stored=True, indexed=False, fast=False)
+    for logical, name in _TEXT_FIELD_OF.items():
+        b.add_text_field(name, tokenizer_name="b2b_stem", index_option="freq" if logical != "name"
+                         else "position")
+    b.add_text_field("all_plain", tokenizer_name="b2b_plain", index_option="basic")
+    b.add_text_field("code", tokenizer_name="b2b_code", index_option="position")
+    b.add_text_field("pn", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("pn_suffix", tokenizer_name="raw", index_option="basic")
+    for name in _KEYWORD_FIELDS:
+        if name != "sku":
+            b.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    for level in range(CATEGORY_DEPTH):
+        b.add_text_field(f"category_lvl{level}", fast=True, tokenizer_name="raw", index_option="basic")
+    for name in _FLOAT_FIELDS:
+        b.add_float_field(name, fast=True, indexed=True)
+    for name in _INT_FIELDS:
+        b.add_integer_field(name, fast=True, indexed=True)
+    b.add_float_field("popularity_weight", fast=True)
+    return b.build()
+
+
+SCHEMA = build_schema()
+
+
+def _part_numbers(record: Record) -> list[str]:
+    values = []
+    for key in ("sku", "mpn", "gtin"):
+        raw = record.get(key)
+        if raw:
+            pn = normalize_part_number(str(raw))
+            values.append(pn)
+            if key == "gtin" and pn.startswith("0"):
+                values.append(pn.lstrip("0"))
+    return values
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """The engine document of a catalog record (a dict for ``Document.from_dict``)."""
+    name = record.get("name") or ""
+    brand = " ".join(v for v in (record.get("brand"), record.get("manufacturer")) if v)
+    category = record.get("category") or ""
+    attr_values = [str(record[k]) for k in ("model", "material", "color", "composition")
+                   if record.get(k)]
+    attr_values += [str(v) for v in (record.get("variant_attributes") or {}).values()]
+    attr_values += [str(v) for v in (record.get("attributes") or {}).values()]
+    attributes = " ".join(attr_values)
+    description = " ".join(
+        [record.get("description") or ""]
+        + [d.get("title") or "" for d in record.get("documents") or []]
+    )
+    pns = _part_numbers(record)
+    suffixes = sorted({pn[i:] for pn in pns for i in range(1, len(pn) - 3)})
+    doc: dict[str, Any] = {
+        "sku": record["sku"],
+        "name": name,
+        "brand_text": brand,
+        "category_text": category,
+        "description": description,
+        "attributes_text": attributes,
+        "all_plain": " ".join((name, brand, category, attributes)),
+        "code": " ".join(str(v) for v in (name, record.get("sku"), record.get("mpn"),
+                                          record.get("model"), attributes) if v),
+        "pn": pns,
+        "pn_suffix": suffixes,
+        "availability_rank": availability_rank(record.get("availability")),
+        "popularity_weight": max(0.0, min(float(record.get("popularity") or 0.0), 100.0)) / 100.0,
+    }
+    for key in _KEYWORD_FIELDS:
+        if key == "sku":
+            continue
+        value = record.get(key)
+        if key == "shipping_methods":
+            value = [m["method"] for m in value or [] if m.get("method")]
+        if value not in (None, "", []):
+            doc[key] = value if isinstance(value, list) else str(value)
+    for level, path in enumerate(category_levels(category)[:CATEGORY_DEPTH]):
+        doc[f"category_lvl{level}"] = path
+    for key in _FLOAT_FIELDS:
+        if record.get(key) is not None:
+            doc[key] = float(record[key])
+    for key in _INT_FIELDS:
+        if key != "availability_rank" and record.get(key) is not None:
+            doc[key] = int(record[key])
+    source = {k: record.get(k) for k in _SOURCE_FIELDS}
+    source["description"] = (record.get("description") or "")[:_DESCRIPTION_IN_SOURCE]
+    images = record.get("images") or []
+    source["image"] = images[0] if images else None
+    doc["source"] = orjson.dumps(source)
+    return doc
+
+
+class _WriteLock:
+    """An exclusive lock across processes on one index root."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    def acquire(self, timeout_s: float = 30.0) -> None:
+        fh = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fh = fh
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fh.close()
+                    raise Conflict(
+                        f"another process is writing the search index at {self.path.parent}; "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
+
+class TantivyBackend:
+    name = "tantivy"
+
+    def __init__(self, root: Path, *, heap_mb: int = 128, reload_interval_s: float = 1.0) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.heap_bytes = max(heap_mb, 16) * 1_000_000
+        self.reload_interval_s = reload_interval_s
+        self._lock = _WriteLock(self.root / "write.lock")
+        self._writer: Any = None
+        self._pending = 0
+        self._mutex = threading.RLock()
+        self._last_check = 0.0
+        self._generation = ""
+        self._index: tantivy.Index | None = None
+        self._open_current()
+
+    # -- generations ---------------------------------------------------------------------
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _read_pointer(self) -> str | None:
+        try:
+            name = self._pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def _write_pointer(self, name: str) -> None:
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(name + "\n")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._pointer)
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @staticmethod
+    def _open(path: Path) -> tantivy.Index:
+        path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+        for name, analyzer in TOKENIZERS.items():
+            index.register_tokenizer(name, analyzer)
+        return index
+
+    def _new_generation_name(self) -> str:
+        return f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+    def _open_current(self) -> None:
+        name = self._read_pointer()
+        if name is None:
+            self._lock.acquire()
+            try:
+                name = self._read_pointer()
+                if name is None:
+                    name = self._new_generation_name()
+                    self._open(self.root / name)
+                    self._write_pointer(name)
+            finally:
+                self._lock.release()
+        self._index = self._open(self.root / name)
+        self._generation = name
+        self._last_check = time.monotonic()
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self.reload_interval_s:
+            return
+        with self._mutex:
+            self._last_check = now
+            name = self._read_pointer()
+            if name and name != self._generation and self._writer is None:
+                self._index = self._open(self.root / name)
+                self._generation = name
+            else:
+                assert self._index is not None
+                self._index.reload()
+
+    def _searcher(self) -> tantivy.Searcher:
+        self._maybe_reload()
+        assert self._index is not None
+        return self._index.searcher()
+
+    # -- writes --------------------------------------------------------------------------
+    def _ensure_writer(self) -> Any:
+        if self._writer is None:
+            self._lock.acquire()
+            # Another process may have swapped in a new generation meanwhile: write to it.
+            name = self._read_pointer()
+            if name and name != self._generation:
+                self._index = self._open(self.root / name)
+                self._generation = name
+            assert self._index is not None
+            self._writer = self._index.writer(self.heap_bytes, 1)
+        return self._writer
+
+    def index_changed(self, records: list[Record]) -> None:
+        if not records:
+            return
+        with self._mutex:
+            writer = self._ensure_writer()
+            for record in records:
+                writer.delete_documents_by_term("sku", record["sku"])
+                writer.add_document(tantivy.Document.from_dict(to_document(record), SCHEMA))
+            self._pending += len(records)
+
+    def delete(self, skus: list[str]) -> None:
+        if not skus:
+            return
+        with self._mutex:
+            writer = self._ensure_writer()
+            for sku in skus:
+                writer.delete_documents_by_term("sku", sku)
+            self._pending += len(skus)
+
+    def commit(self) -> None:
+        with self._mutex:
+            if self._writer is None:
+                return
+            try:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+            finally:
+                self._writer = None
+                self._pending = 0
+                self._lock.release()
+            assert self._index is not None
+            self._index.reload()
+
+    def rollback(self) -> None:
+        with self._mutex:
+            if self._writer is None:
+                return
+            try:
+                self._writer.rollback()
+            finally:
+                self._writer = None
+                self._pending = 0
+                self._lock.release()
+
+    def rebuild(
+        self, batches: Iterable[list[Record]], progress: Callable[[int], None] | None = None
+    ) -> int:
+        with self._mutex:
+            if self._writer is not None:
+                raise Conflict("uncommitted index changes; commit them before a rebuild")
+            self._lock.acquire()
+            try:
+                name = self._new_generation_name()
+                index = self._open(self.root / name)
+                writer = index.writer(self.heap_bytes, 2)
+                count = 0
+                try:
+                    for batch in batches:
+                        for record in batch:
+                            writer.add_document(tantivy.Document.from_dict(to_document(record), SCHEMA))
+                        count += len(batch)
+                        if progress:
+                            progress(count)
+                    writer.commit()
+                    writer.wait_merging_threads()
+                except BaseException:
+                    shutil.rmtree(self.root / name, ignore_errors=True)
+                    raise
+                previous = self._generation
+                self._write_pointer(name)
+                index.reload()
+                self._index = index
+                self._generation = name
+                self._remove_generations(keep={name, previous})
+                return count
+            finally:
+                self._lock.release()
+
+    def _remove_generations(self, keep: set[str]) -> None:
+        """Old generations go; the previous one stays for readers that still have it open."""
+        for path in self.root.glob("gen-*"):
+            if path.is_dir() and path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- reads ---------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._searcher().num_docs)
+
+    def health(self) -> dict[str, Any]:
+        try:
+            searcher = self._searcher()
+            return {"backend": self.name, "status": "ok", "documents": searcher.num_docs,
+                    "segments": searcher.num_segments, "generation": self._generation}
+        except Exception as exc:  # pragma: no cover - reported, not raised
+            return {"backend": self.name, "status": "error", "detail": str(exc)}
+
+    def close(self) -> None:
+        self.rollback()
+        self._index = None
+
+    def search(self, plan: SearchPlan) -> SearchResult:
+        started = time.perf_counter()
+        try:
+            searcher = self._searcher()
+        except ValueError as exc:  # pragma: no cover - corrupted or missing index files
+            raise BackendUnavailable(f"search index cannot be opened: {exc}") from exc
+        text_query = self._text_query(plan.text) if plan.text else None
+        filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
+        query = _and([text_query] + [q for _, q in filter_queries])
+        hits = self._hits(searcher, query, plan)
+        facets = self._facets(searcher, plan, text_query, filter_queries)
+        total = hits[0]
+        return SearchResult(total=total, hits=hits[1], facets=facets,
+                            engine_ms=(time.perf_counter() - started) * 1000)
+
+    def _hits(self, searcher: tantivy.Searcher, query: tantivy.Query, plan: SearchPlan
+              ) -> tuple[int, list[Hit]]:
+        kwargs: dict[str, Any] = {"limit": max(plan.limit, 1), "offset": plan.offset, "count": True}
+        if plan.sort is None:
+            if plan.popularity_boost:
+                kwargs["weight_by_field"] = "popularity_weight"
+        else:
+            field = "availability_rank" if plan.sort.field == "availability" else plan.sort.field
+            kwargs["order_by_field"] = field
+            kwargs["order"] = tantivy.Order.Desc if plan.sort.descending else tantivy.Order.Asc
+        result = searcher.search(query, **kwargs)
+        if plan.limit == 0:
+            return result.count, []
+        part_number = plan.text.part_number if plan.text else None
+        hits = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            source = orjson.loads(doc.get_first("source"))
+            exact = bool(part_number) and part_number in {
+                normalize_part_number(str(source[k])) for k in ("sku", "mpn", "gtin") if source.get(k)
+            }
+            explanation = None
+            if plan.explain:
+                explanation = orjson.loads(query.explain(searcher, address).to_json())
+            hits.append(Hit(sku=source["sku"], score=float(score) if plan.sort is None else 0.0,
+                            source=source, part_number_match=exact, explanation=explanation))
+        return result.count, hits
+
+    # -- query compilation ---------------------------------------------------------------
+    def _text_query(self, text: TextQuery) -> tantivy.Query:
+        clauses = [(Occur.Should if t.optional else Occur.Must, self._term_query(t, text))
+                   for t in text.terms]
+        alternatives = []
+        if clauses:
+            if text.min_should_match is not None:
+                clauses = [(Occur.Should, q) for _, q in clauses]
+                alternatives.append(Q.boolean_query(clauses, text.min_should_match))
+            else:
+                alternatives.append(Q.boolean_query(clauses))
+        if len(text.code_phrase) > 1:
+            alternatives.append(Q.boost_query(
+                Q.phrase_query(SCHEMA, "code", list(text.code_phrase)), text.code_phrase_weight))
+        pn = text.part_number
+        if pn:
+            exact = [Q.term_query(SCHEMA, "pn", pn)]
+            if pn.isdigit() and pn.startswith("0"):
+                exact.append(Q.term_query(SCHEMA, "pn", pn.lstrip("0")))
+            alternatives += [Q.const_score_query(q, text.part_number_weight) for q in exact]
+            if len(pn) >= 3:
+                alternatives.append(Q.const_score_query(
+                    Q.fuzzy_term_query(SCHEMA, "pn", pn, 0, True, True),
+                    text.partial_part_number_weight))
+            if len(pn) >= 4:
+                alternatives.append(Q.const_score_query(
+                    Q.term_query(SCHEMA, "pn_suffix", pn), text.partial_part_number_weight * 0.8))
+        if not alternatives:
+            return Q.empty_query()
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return Q.boolean_query([(Occur.Should, q) for q in alternatives])
+
+    def _term_query(self, term: TermClause, text: TextQuery) -> tantivy.Query:
+        subs = []
+        stems = STEM.analyze(term.text)
+        for logical, weight in text.field_weights.items():
+            field = _TEXT_FIELD_OF.get(logical)
+            if field is None or weight <= 0:
+                continue
+            for stem in stems:
+                subs.append(Q.boost_query(Q.term_query(SCHEMA, field, stem), weight))
+        top_weight = max(text.field_weights.values(), default=1.0)
+        if term.fuzzy or term.prefix:
+            subs.append(Q.boost_query(
+                Q.fuzzy_term_query(SCHEMA, "all_plain", term.text, term.fuzzy, True, term.prefix),
+                text.fuzzy_weight * top_weight))
+        parts = list(term.code_parts)
+        if term.has_digits and parts:
+            if len(parts) > 1:
+                phrase = (Q.phrase_prefix_query(SCHEMA, "code", parts) if term.prefix
+                          else Q.phrase_query(SCHEMA, "code", parts))
+            elif term.prefix:
+                phrase = Q.fuzzy_term_query(SCHEMA, "code", parts[0], 0, True, True)
+            else:
+                phrase = Q.term_query(SCHEMA, "code", parts[0])
+            subs.append(Q.boost_query(phrase, top_weight))
+        if not subs:
+            return Q.empty_query()
+        return Q.disjunction_max_query(subs, 0.1)
+
+    @staticmethod
+    def _filter_query(flt: Filter) -> tantivy.Query:
+        spec = BY_NAME[flt.field]
+        if isinstance(flt, TermsFilter):
+            if spec.kind == "path":
+                terms = []
+                for path in flt.values:
+                    levels = category_levels(path)
+                    if levels and len(levels) <= CATEGORY_DEPTH:
+                        terms.append(Q.term_query(SCHEMA, f"category_lvl{len(levels) - 1}", levels[-1]))
+                return _or(terms)
+            if spec.numeric:
+                return _or([_range(flt.field, float(v), float(v)) for v in flt.values])
+            return Q.term_set_query(SCHEMA, flt.field, list(flt.values))
+        assert isinstance(flt, RangeFilter)
+        return _range(flt.field, flt.gte, flt.lte)
+
+    # -- facets --------------------------------------------------------------------------
+    def _facets(self, searcher: tantivy.Searcher, plan: SearchPlan, text_query: tantivy.Query | None,
+                filter_queries: list[tuple[str, tantivy.Query]]) -> dict[str, FacetResult]:
+        if not plan.facets:
+            return {}
+        filtered = {f for f, _ in filter_queries}
+        groups: dict[str | None, list[FacetRequest]] = {}
+        for request in plan.facets:
+            key = request.field if request.field in filtered else None
+            groups.setdefault(key, []).append(request)
+        selected: dict[str, set[str]] = {}
+        for flt in plan.filters:
+            if isinstance(flt, TermsFilter):
+                selected.setdefault(flt.field, set()).update(flt.values)
+        out: dict[str, FacetResult] = {}
+        for excluded, requests in groups.items():
+            query = _and([text_query] + [q for f, q in filter_queries if f != excluded])
+            aggs: dict[str, Any] = {}
+            for request in requests:
+                aggs.update(_aggregations(request))
+            raw = searcher.aggregate(query, aggs)
+            for request in requests:
+                out[request.field] = _facet_result(request, raw, selected.get(request.field, set()))
+        return {r.field: out[r.field] for r in plan.facets}
+
+
+def _and(queries: list[tantivy.Query | None]) -> tantivy.Query:
+    present = [q for q in queries if q is not None]
+    if not present:
+        return Q.all_query()
+    if len(present) == 1:
+        return present[0]
+    return Q.boolean_query([(Occur.Must, q) for q in present])
+
+
+def _or(queries: list[tantivy.Query]) -> tantivy.Query:
+    if not queries:
+        return Q.empty_query()
+    if len(queries) == 1:
+        return queries[0]
+    return Q.boolean_query([(Occur.Should, q) for q in queries])
+
+
+def _range(field: str, gte: float | None, lte: float | None) -> tantivy.Query:
+    if BY_NAME[field].kind == "int":
+        lo = None if gte is None else math.ceil(gte)
+        hi = None if lte is None else math.floor(lte)
+        ftype = tantivy.FieldType.Integer
+    else:
+        lo, hi = gte, lte
+        ftype = tantivy.FieldType.Float
+    if lo is None and hi is None:
+        return Q.exists_query(field)
+    if lo is not None and hi is not None and lo > hi:
+        return Q.empty_query()
+    return Q.const_score_query(Q.range_query(SCHEMA, field, ftype, lo, hi), 0.0)
+
+
+def _aggregations(request: FacetRequest) -> dict[str, Any]:
+    f = request.field
+    if request.kind == "hierarchy":
+        return {f"{f}#{level}": {"terms": {"field": f"category_lvl{level}", "size": 10_000}}
+                for level in range(CATEGORY_DEPTH)}
+    if request.kind == "range":
+        edges = list(request.ranges)
+        ranges: list[dict[str, float]] = []
+        if edges:
+            ranges.append({"to": edges[0]})
+            ranges += [{"from": a, "to": b} for a, b in zip(edges, edges[1:], strict=False)]
+            ranges.append({"from": edges[-1]})
+        aggs: dict[str, Any] = {f"{f}#stats": {"stats": {"field": f}}}
+        if ranges:
+            aggs[f"{f}#ranges"] = {"range": {"field": f, "ranges": ranges}}
+        return aggs
+    return {f: {"terms": {"field": f, "size": request.size, "segment_size": 10_000}}}
+
+
+def _facet_result(request: FacetRequest, raw: dict[str, Any], selected: set[str]) -> FacetResult:
+    f = request.field
+    result = FacetResult(field=f, kind=request.kind)
+    if request.kind == "terms":
+        result.values = [FacetValue(str(b["key"]), int(b["doc_count"]), selected=str(b["key"]) in selected)
+                         for b in raw.get(f, {}).get("buckets", [])]
+    elif request.kind == "range":
+        stats = raw.get(f"{f}#stats", {})
+        if stats.get("count"):
+            result.min, result.max = stats.get("min"), stats.get("max")
+        for b in raw.get(f"{f}#ranges", {}).get("buckets", []):
+            result.buckets.append(RangeBucket(b.get("from"), b.get("to"), int(b["doc_count"])))
+    else:
+        result.values = _hierarchy(f, raw, selected, request.size)
+    return result
+
+
+def _hierarchy(f: str, raw: dict[str, Any], selected: set[str], size: int) -> list[FacetValue]:
+    """Top level always; below it, the children of every selected path and of its ancestors."""
+    counts: list[dict[str, int]] = [
+        {str(b["key"]): int(b["doc_count"]) for b in raw.get(f"{f}#{lvl}", {}).get("buckets", [])}
+        for lvl in range(CATEGORY_DEPTH)
+    ]
+    open_paths = {p for path in selected for p in category_levels(path)}
+    out: list[FacetValue] = []
+
+    def walk(level: int, parent: str | None) -> None:
+        if level >= CATEGORY_DEPTH:
+            return
+        prefix = parent + " > " if parent else ""
+        children = [(p, c) for p, c in counts[level].items() if p.startswith(prefix)]
+        children.sort(key=lambda pc: (-pc[1], pc[0]))
+        for path, count in children[:size] if level == 0 else children:
+            out.append(FacetValue(path, count, level=level, selected=path in selected))
+            if path in open_paths:
+                walk(level + 1, path)
+
+    walk(0, None)
+    return out
