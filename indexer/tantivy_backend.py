@@ -125,6 +125,12 @@ def _part_numbers(record: Record) -> list[str]:
     return values
 
 
+def _same_part_number(part_number: str, source: dict[str, Any]) -> bool:
+    """Whether the query is this product's SKU, MPN or GTIN (GTINs with or without leading 0s)."""
+    wanted = {part_number, part_number.lstrip("0")} if part_number.isdigit() else {part_number}
+    return any(pn in wanted for pn in _part_numbers(source))
+
+
 def to_document(record: Record) -> dict[str, Any]:
     """The engine document of a catalog record (a dict for ``Document.from_dict``)."""
     name = record.get("name") or ""
@@ -448,9 +454,7 @@ class TantivyBackend:
         for score, address in result.hits:
             doc = searcher.doc(address)
             source = orjson.loads(doc.get_first("source"))
-            exact = bool(part_number) and part_number in {
-                normalize_part_number(str(source[k])) for k in ("sku", "mpn", "gtin") if source.get(k)
-            }
+            exact = bool(part_number) and _same_part_number(part_number, source)
             explanation = None
             if plan.explain:
                 explanation = orjson.loads(query.explain(searcher, address).to_json())

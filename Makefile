@@ -1,0 +1,36 @@
+# B2B Discovery — `make demo` to try it, `make test` to check it.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install demo test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/discovery demo
+
+test: install
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not integration"
+
+bench: install
+	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_ingest.py
+
+lint: install
+	$(VENV)/bin/ruff check catalog ingestion indexer ranking api tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf data .pytest_cache tests/artifacts

@@ -1,0 +1,36 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.container import Services, build_services
+from api.routers import health, imports, products, search
+from catalog.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or build_services(settings)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPI(
+        title="B2B Discovery",
+        version="0.1.0",
+        description="Search-centric catalog and discovery for B2B sellers.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (search, products, imports, health):
+        app.include_router(module.router)
+    return app

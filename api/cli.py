@@ -1,0 +1,222 @@
+"""The ``discovery`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from catalog.errors import DiscoveryError
+from catalog.settings import get_settings
+
+app = typer.Typer(help="B2B Discovery: catalog search for B2B sellers.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: DiscoveryError, code: int = 2) -> None:
+    where = f" ({exc.field})" if exc.field else ""
+    err.print(f"[red]error{where}:[/red] {exc.detail}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _services() -> Iterator[Any]:
+    from api.container import build_services
+
+    svc = build_services(get_settings())
+    try:
+        yield svc
+    finally:
+        svc.close()
+
+
+@contextmanager
+def _progress(label: str, total: int | None, unit: str) -> Iterator[Callable[..., None]]:
+    """A progress bar with a rate when stderr is a terminal; silent otherwise."""
+    if not err.is_terminal:
+        yield lambda *a, **k: None
+        return
+    started = time.monotonic()
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task(label, total=total, rate="")
+
+        def update(done: int, total_now: int | None = None) -> None:
+            rate = done / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=done, total=total_now or total, rate=f"{rate:,.0f} {unit}/s")
+
+        yield update
+
+
+@app.command("sample-catalog")
+def sample_catalog(
+    products: Annotated[int, typer.Option(help="How many products.", min=1)] = 20_000,
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .jsonl or .xlsx.")] = Path(
+        "sample.csv"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same catalog.")] = 42,
+) -> None:
+    """Generate a realistic B2B sample catalog."""
+    from catalog.sample import write_catalog
+
+    try:
+        with _progress("generating", products, "products") as update:
+            n = write_catalog(out_file, products, seed=seed, progress=update)
+    except DiscoveryError as exc:
+        _fail(exc)
+    err.print(f"wrote {n:,} products to {out_file}")
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Catalog file: CSV, XLSX, XLS, JSON or JSONL.")],
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping (TOML).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")] = None,
+    delete_missing: Annotated[bool, typer.Option(
+        help="Delete products that are not in the file.")] = False,
+) -> None:
+    """Ingest a catalog file into the store and the search index.
+
+    Exit code 0: every row accepted; 3: some rows rejected (the rest ingested); 2: fatal error
+    (nothing written)."""
+    from ingestion.pipeline import ingest_file, load_mapping
+
+    settings = get_settings()
+    try:
+        mapping_obj = load_mapping(mapping) if mapping else None
+        with _services() as svc, _progress("ingesting", None, "rows") as update:
+            result = ingest_file(file, svc.store, svc.backend, mapping=mapping_obj, settings=settings,
+                                 delete_missing=delete_missing, report_path=report,
+                                 progress=lambda rows, done, total: update(rows))
+    except DiscoveryError as exc:
+        _fail(exc)
+    counts = result.counts()
+    err.print(" ".join(f"{k}={v:,}" for k, v in counts.items()))
+    for entry in result.entries[:20]:
+        err.print(f"  row {entry.row}, {entry.column}: {entry.reason} ({entry.value!r})", highlight=False)
+    if counts.get("rejected", 0) > 20:
+        err.print(f"  ... {counts['rejected'] - 20:,} more" + (f"; see {report}" if report else
+                                                               "; use --report FILE for all"))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to search for.")] = "",
+    filter: Annotated[list[str] | None, typer.Option(  # noqa: A002
+        "--filter", "-f", help="field=value, repeatable; numbers: field=min..max")] = None,
+    sort: Annotated[str, typer.Option(help="relevance, price_asc, price_desc, delivery, "
+                                      "availability, popularity")] = "relevance",
+    page: Annotated[int, typer.Option(help="1-based page.")] = 1,
+    page_size: Annotated[int, typer.Option(help="Hits per page.")] = 10,
+    explain: Annotated[bool, typer.Option(help="Explain why each hit matched.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full JSON response.")] = False,
+) -> None:
+    """Search the catalog."""
+    from ranking.service import SearchRequest
+
+    try:
+        with _services() as svc:
+            body = svc.search.search(SearchRequest(
+                q=query, filters=filter or [], sort=sort, page=page, page_size=page_size,
+                explain=explain, highlight=False, facets=None if as_json else []))
+    except DiscoveryError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+        return
+    out.print(f"{body['total']:,} hits in {body['took_ms']:.1f} ms"
+              + (" (relaxed: not every word matched)" if body["relaxed"] else ""))
+    for i, hit in enumerate(body["hits"], start=(page - 1) * page_size + 1):
+        price = hit.get("price_per_piece")
+        price_text = f"{price:.2f} {hit.get('currency') or ''}" if price is not None else ""
+        out.print(f"{i:>3}. {hit['sku']:<14} {hit['name']}  [dim]{hit.get('brand') or ''} "
+                  f"{price_text} {hit.get('availability') or ''}[/dim]", highlight=False)
+        if explain:
+            out.print(f"     {json.dumps({k: v for k, v in hit['explain'].items() if k != 'engine'})}",
+                      highlight=False)
+
+
+@app.command()
+def autocomplete(text: Annotated[str, typer.Argument(help="The text typed so far.")]) -> None:
+    """Show autocomplete suggestions."""
+    try:
+        with _services() as svc:
+            body = svc.search.autocomplete(text)
+    except DiscoveryError as exc:
+        _fail(exc)
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the store and swap it in atomically."""
+    try:
+        with _services() as svc:
+            total = svc.store.count()
+            with _progress("indexing", total, "products") as update:
+                n = svc.backend.rebuild(svc.store.iter_records(), progress=update)
+    except DiscoveryError as exc:
+        _fail(exc)
+    err.print(f"indexed {n:,} products")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default DISCOVERY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default DISCOVERY_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level="info", access_log=False)
+
+
+@app.command()
+def demo(
+    products: Annotated[int | None, typer.Option(
+        help="Sample catalog size (default DISCOVERY_SAMPLE_PRODUCTS).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Generate and load the sample catalog (once), then serve the product."""
+    settings = get_settings()
+    n = products or settings.sample_products
+    sample = settings.data_dir / f"sample-{n}.csv"
+    with _services() as svc:
+        loaded = svc.store.count()
+    if loaded == 0:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not sample.exists():
+            sample_catalog(products=n, out_file=sample, seed=42)
+        try:
+            ingest(sample, mapping=None, report=None, delete_missing=False)
+        except typer.Exit as done:
+            if done.exit_code not in (0, None):
+                raise
+    else:
+        err.print(f"catalog already has {loaded:,} products; serving it")
+    h, p = host or settings.host, port or settings.port
+    err.print(f"serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
+    serve(host=h, port=p)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

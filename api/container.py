@@ -1,0 +1,43 @@
+"""The composition root: the one place that picks concrete store and search backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.errors import InvalidInput
+from catalog.settings import Settings
+from catalog.store import CatalogStore
+from indexer.base import SearchBackend
+from ranking.service import SearchService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: CatalogStore
+    backend: SearchBackend
+    search: SearchService
+
+    def close(self) -> None:
+        self.backend.close()
+        self.store.engine.dispose()
+
+
+def make_backend(settings: Settings) -> SearchBackend:
+    if settings.search_backend == "tantivy":
+        from indexer.tantivy_backend import TantivyBackend
+
+        return TantivyBackend(settings.index_dir, heap_mb=settings.index_heap_mb,
+                              reload_interval_s=settings.index_reload_interval_s)
+    raise InvalidInput(
+        f"unknown search backend {settings.search_backend!r}; supported: 'tantivy'",
+        field="DISCOVERY_SEARCH_BACKEND",
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = CatalogStore(settings.resolved_database_url())
+    store.migrate()
+    backend = make_backend(settings)
+    return Services(settings, store, backend, SearchService(backend, settings))

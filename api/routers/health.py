@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import text
+
+from api.container import Services
+from api.deps import json_response, services
+
+router = APIRouter(prefix="/v1", tags=["health"])
+
+
+@router.get("/health", response_model=None)
+def health(svc: Services = Depends(services)) -> Response:
+    try:
+        with svc.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = {"status": "ok", "dialect": svc.store.engine.dialect.name}
+    except Exception as exc:  # reported in the body, with 503
+        database = {"status": "error", "detail": str(exc)}
+    index = svc.backend.health()
+    ok = database["status"] == "ok" and index.get("status") == "ok"
+    return json_response({"status": "ok" if ok else "degraded", "database": database,
+                          "search": index}, status_code=200 if ok else 503)

@@ -1,0 +1,74 @@
+"""Catalog imports over HTTP (S1): a multipart upload, ingested like ``discovery ingest``."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+
+from api.container import Services
+from api.deps import json_response, services
+from api.schemas import ERRORS, ImportReportOut
+from catalog.errors import InvalidInput, PayloadTooLarge
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+
+_REPORT_ROWS = 1_000
+_CHUNK = 1 << 20
+
+
+def _save(upload: UploadFile, folder: Path, limit_bytes: int, field: str) -> Path:
+    name = Path(upload.filename or "").name
+    if not name:
+        raise InvalidInput("the upload has no file name (its suffix tells the format)", field=field)
+    target = folder / name
+    size = 0
+    with target.open("wb") as fh:
+        while chunk := upload.file.read(_CHUNK):
+            size += len(chunk)
+            if size > limit_bytes:
+                raise PayloadTooLarge(
+                    f"{field} is larger than the limit of {limit_bytes // 1_000_000} MB", field=field)
+            fh.write(chunk)
+    return target
+
+
+@router.post("/imports", response_model=None, responses={200: {"model": ImportReportOut}, **ERRORS})
+def create_import(
+    request: Request,
+    file: UploadFile = File(..., description="Catalog file: CSV, XLSX, XLS, JSON or JSONL."),
+    mapping: UploadFile | None = File(None, description="Optional column mapping (TOML)."),
+    delete_missing: bool = Form(False, description="Delete products that are not in the file."),
+    svc: Services = Depends(services),
+) -> Response:
+    """Ingest an uploaded catalog file. Rejected rows are reported with row, column, value and
+    reason; the accepted rows are stored and indexed. A fatal error (unreadable file, missing
+    SKU column) writes nothing and answers 400."""
+    from ingestion.pipeline import ingest_file, load_mapping
+
+    limit = svc.settings.max_upload_mb * 1_000_000
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 1_000_000:
+        raise PayloadTooLarge(f"upload is larger than the limit of {svc.settings.max_upload_mb} MB",
+                              field="file")
+    folder = Path(tempfile.mkdtemp(prefix="discovery-import-"))
+    try:
+        path = _save(file, folder, limit, "file")
+        mapping_obj = None
+        if mapping is not None and mapping.filename:
+            mapping_obj = load_mapping(_save(mapping, folder, 1_000_000, "mapping"))
+        report = ingest_file(path, svc.store, svc.backend, mapping=mapping_obj,
+                             settings=svc.settings, delete_missing=delete_missing)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    counts = report.counts()
+    entries = report.entries[:_REPORT_ROWS]
+    return json_response({
+        "status": "complete" if report.exit_code == 0 else "partial",
+        "counts": counts,
+        "rejected": [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
+                     for e in entries],
+        "rejected_truncated": len(report.entries) > len(entries) or report.entries_truncated,
+    })

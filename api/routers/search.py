@@ -1,0 +1,52 @@
+"""Search and autocomplete (S3-S6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.container import Services
+from api.deps import json_response, reject_unknown_params, services
+from api.schemas import ERRORS, AutocompleteResponse, SearchResponse
+from ranking.service import SearchRequest
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+_SEARCH_PARAMS = {"q", "filter", "sort", "page", "page_size", "facets", "explain", "highlight"}
+
+
+@router.get("/search", response_model=None,
+            responses={200: {"model": SearchResponse}, **ERRORS})
+def search(
+    request: Request,
+    q: str = Query("", description="What the buyer typed; the last word matches as a prefix."),
+    filter: list[str] = Query(  # noqa: A002 - the public parameter name
+        [], description="field:value (repeat for OR within a field), field:min..max for numbers; "
+        "category:Fasteners > Bolts selects a subtree."),
+    sort: str = Query("relevance", description="relevance, price_asc, price_desc, delivery, "
+                      "availability, popularity"),
+    page: int = Query(1, description="1-based page number."),
+    page_size: int = Query(20, description="Hits per page (at most 100)."),
+    facets: str | None = Query(None, description="Comma-separated facet fields; empty for none; "
+                               "default: a standard set."),
+    explain: bool = Query(False, description="Explain why each hit matched."),
+    highlight: bool = Query(True, description="Mark matched words with <em>."),
+    svc: Services = Depends(services),
+) -> Response:
+    reject_unknown_params(request, _SEARCH_PARAMS)
+    facet_list = None if facets is None else [f.strip() for f in facets.split(",") if f.strip()]
+    body = svc.search.search(SearchRequest(
+        q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
+        explain=explain, highlight=highlight))
+    return json_response(body)
+
+
+@router.get("/autocomplete", response_model=None,
+            responses={200: {"model": AutocompleteResponse}, **ERRORS})
+def autocomplete(
+    request: Request,
+    q: str = Query(..., description="The text typed so far."),
+    limit: int = Query(5, description="Suggestions per kind (1-20)."),
+    svc: Services = Depends(services),
+) -> Response:
+    reject_unknown_params(request, {"q", "limit"})
+    return json_response(svc.search.autocomplete(q, limit))

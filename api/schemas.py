@@ -1,0 +1,88 @@
+"""Response models for the OpenAPI documentation. Handlers return plain dicts serialised
+with orjson (validation of our own output would cost milliseconds per search)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: Any
+    field: str | None = None
+
+
+class FacetValueOut(BaseModel):
+    value: str
+    count: int
+    selected: bool
+    level: int | None = None
+
+
+class RangeBucketOut(BaseModel):
+    model_config = {"populate_by_name": True}
+    from_: float | None = None
+    to: float | None = None
+    count: int
+
+
+class FacetOut(BaseModel):
+    field: str
+    label: str
+    kind: str
+    values: list[FacetValueOut] | None = None
+    buckets: list[dict[str, Any]] | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+
+
+class HitOut(BaseModel):
+    sku: str
+    name: str
+    brand: str | None = None
+    category: str | None = None
+    price_per_piece: float | None = None
+    currency: str | None = None
+    availability: str | None = None
+    delivery_days: int | None = None
+    image: str | None = None
+    score: float
+    highlights: dict[str, str] | None = None
+    explain: dict[str, Any] | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    sort: str
+    relaxed: bool
+    hits: list[HitOut]
+    facets: list[FacetOut]
+    engine_ms: float
+    took_ms: float
+
+
+class AutocompleteResponse(BaseModel):
+    query: str
+    completions: list[dict[str, Any]]
+    products: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    brands: list[dict[str, Any]]
+    took_ms: float
+
+
+class ImportReportOut(BaseModel):
+    status: str
+    counts: dict[str, int]
+    rejected: list[dict[str, Any]]
+    rejected_truncated: bool
+
+
+ERRORS = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+          503: {"model": ErrorBody}}

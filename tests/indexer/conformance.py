@@ -1,0 +1,286 @@
+"""The SearchBackend conformance suite. Every backend runs it by subclassing
+:class:`BackendConformance` and providing an ``empty_backend`` fixture.
+
+It goes through the same path as the API (``ranking.SearchService``), so a backend passes only
+if buyers would see the same behaviour on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from catalog.settings import Settings
+from ranking.service import SearchRequest, SearchService
+from tests.factories import gtin13, make_record, random_catalog
+
+GTIN = gtin13("400638133393")
+
+FIXED = [
+    make_record("FAS-000001", "Hex bolt DIN 933 M8x40 stainless A2, 100 pcs", brand="Fastek",
+                category="Fasteners > Bolts > Hex bolts", mpn="933-0840-A2", gtin=GTIN,
+                material="stainless steel", price_per_piece=0.12, popularity=50.0),
+    make_record("FAS-000002", "Hex bolt DIN 933 M10x50 zinc plated, 50 pcs", brand="Fastek",
+                category="Fasteners > Bolts > Hex bolts", mpn="933-1050-ZN", material="steel",
+                price_per_piece=0.2, popularity=10.0),
+    make_record("FAS-000003", "Hex nut DIN 934 M8 stainless A2, 200 pcs", brand="Boltronic",
+                category="Fasteners > Nuts > Hex nuts", mpn="BN.934/08", material="stainless steel",
+                price_per_piece=0.04, popularity=30.0),
+    make_record("PPE-000004", "Nitrile disposable gloves size L, blue, box of 100", brand="SafeHands",
+                category="Safety & PPE > Hand protection > Disposable gloves", color="blue",
+                material="nitrile", price_per_piece=0.05, popularity=80.0),
+    make_record("ELE-000005", "Cable tie 4.8x300 mm black, 100 pcs", brand="Voltix",
+                category="Electrical > Cable management > Cable ties", color="black",
+                mpn="CT-48300-BK", price_per_piece=0.03, popularity=60.0),
+    make_record("ELE-000006", "Insulated screwdriver set VDE 1000V, 7 pieces", brand="Voltix",
+                category="Electrical > Tools > Screwdrivers", price_per_piece=34.9, popularity=20.0),
+    make_record("PLU-000007", "Copper press fitting elbow 90° 22 mm", brand="Aquaflow",
+                category="Plumbing > Fittings > Press fittings", material="copper",
+                price_per_piece=3.4, popularity=15.0),
+]
+
+
+class BackendConformance:
+    """Subclasses provide ``empty_backend`` (a fresh, empty backend)."""
+
+    @pytest.fixture
+    def empty_backend(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @pytest.fixture
+    def backend(self, empty_backend: Any) -> Any:
+        empty_backend.rebuild([FIXED])
+        return empty_backend
+
+    @pytest.fixture
+    def service(self, backend: Any) -> SearchService:
+        return SearchService(backend, Settings())
+
+    @staticmethod
+    def skus(service: SearchService, q: str, **kw: Any) -> list[str]:
+        body = service.search(SearchRequest(q=q, facets=[], **kw))
+        return [h["sku"] for h in body["hits"]]
+
+    # -- basic text ----------------------------------------------------------------------
+    def test_count_after_rebuild(self, backend: Any) -> None:
+        assert backend.count() == len(FIXED)
+
+    def test_every_word_must_match(self, service: SearchService) -> None:
+        assert set(self.skus(service, "hex bolt ")) == {"FAS-000001", "FAS-000002"}
+        # while typing, "bolt" is also the start of the brand Boltronic
+        assert "FAS-000003" in self.skus(service, "hex bolt")
+        assert self.skus(service, "nitrile gloves") == ["PPE-000004"]
+
+    def test_plural_and_singular_match(self, service: SearchService) -> None:
+        assert "FAS-000001" in self.skus(service, "hex bolts ")
+        assert "PPE-000004" in self.skus(service, "glove ")
+
+    def test_field_weights_name_beats_description(self, service: SearchService, empty_backend: Any) -> None:
+        empty_backend.rebuild([[
+            make_record("A", "Drill bit set", description="Fits every impact driver"),
+            make_record("B", "Impact driver 18V", description="Compact"),
+        ]])
+        assert self.skus(service, "impact driver")[0] == "B"
+
+    def test_stop_words_are_optional(self, service: SearchService) -> None:
+        assert "PPE-000004" in self.skus(service, "gloves for nitrile")
+
+    def test_unknown_words_give_nothing(self, service: SearchService) -> None:
+        assert self.skus(service, "xylophone") == []
+
+    def test_empty_query_browses_everything(self, service: SearchService) -> None:
+        assert service.search(SearchRequest(q="", facets=[]))["total"] == len(FIXED)
+
+    # -- part numbers --------------------------------------------------------------------
+    @pytest.mark.parametrize("query, first", [
+        ("FAS-000001", "FAS-000001"),
+        ("fas000001", "FAS-000001"),
+        ("fas 000001", "FAS-000001"),
+        ("933-0840-A2", "FAS-000001"),
+        ("933 0840 a2", "FAS-000001"),
+        ("9330840A2", "FAS-000001"),
+        ("BN.934/08", "FAS-000003"),
+        ("bn 934 08", "FAS-000003"),
+        (GTIN, "FAS-000001"),
+        ("0" + GTIN, "FAS-000001"),
+        ("CT-48300-BK", "ELE-000005"),
+        ("ct48300bk", "ELE-000005"),
+    ])
+    def test_exact_part_number_first(self, service: SearchService, query: str, first: str) -> None:
+        body = service.search(SearchRequest(q=query, facets=[], explain=True))
+        assert body["hits"], query
+        assert body["hits"][0]["sku"] == first
+        assert body["hits"][0]["explain"]["part_number_match"] is True
+
+    @pytest.mark.parametrize("query, expected", [
+        ("CT-483", "ELE-000005"),     # prefix of an MPN
+        ("933-10", "FAS-000002"),     # prefix of an MPN with separators
+        ("300BK", "ELE-000005"),      # last characters of an MPN
+        ("0840-a2", "FAS-000001"),    # last characters, other separators
+        ("000007", "PLU-000007"),     # last characters of a SKU
+    ])
+    def test_partial_part_numbers(self, service: SearchService, query: str, expected: str) -> None:
+        assert self.skus(service, query)[:1] == [expected]
+
+    @pytest.mark.parametrize("query", ["din933 m8x40", "DIN 933-M8X40", "din 933 m8x40",
+                                       "Din933 M8X40", "m8x40 din 933"])
+    def test_standard_and_size_with_any_separators(self, service: SearchService, query: str) -> None:
+        assert self.skus(service, query)[:1] == ["FAS-000001"]
+
+    # -- typo tolerance ------------------------------------------------------------------
+    @pytest.mark.parametrize("query, expected", [
+        ("nitril ", "PPE-000004"),         # 1 edit, 6 letters
+        ("glovse ", "PPE-000004"),         # transposition counts as one edit
+        ("screwdirver ", "ELE-000006"),    # 1 edit on 11 letters
+        ("scrweidriver ", "ELE-000006"),   # 2 edits on 12 letters
+        ("insulatd ", "ELE-000006"),       # 1 edit on 8 letters
+    ])
+    def test_typos_within_budget_match(self, service: SearchService, query: str, expected: str) -> None:
+        assert expected in self.skus(service, query)
+
+    @pytest.mark.parametrize("query", [
+        "hwx ",           # 3 letters: no typo allowed ("hex")
+        "glvse ",         # 5 letters, 2 edits: only 1 allowed
+        "niitrle ",       # 7 letters, 2 edits: only 1 allowed
+        "m9x40 ",         # contains a digit: must be exact
+        "din 935 ",       # numbers never fuzzy
+    ])
+    def test_typos_beyond_budget_do_not_match(self, service: SearchService, query: str) -> None:
+        body = service.search(SearchRequest(q=query, facets=[]))
+        assert body["total"] == 0 or body["relaxed"], (query, [h["sku"] for h in body["hits"]])
+
+    def test_last_word_is_a_prefix_while_typing(self, service: SearchService) -> None:
+        assert "PPE-000004" in self.skus(service, "nitrile glo")
+        finished = service.search(SearchRequest(q="nitrile glo ", facets=[]))
+        assert finished["relaxed"] is True  # a finished word is not a prefix: not every word matched
+        assert "FAS-000001" in self.skus(service, "m8x4")   # digits: prefix of the size
+
+    def test_exact_match_ranks_above_typo(self, service: SearchService, empty_backend: Any) -> None:
+        empty_backend.rebuild([[make_record("A", "Clamp rail"), make_record("B", "Clams bucket")]])
+        assert self.skus(service, "clamp ") == ["A", "B"]
+
+    # -- filters, facets, sorting, paging ------------------------------------------------
+    def test_disjunctive_facet_counts_match_independent_counts(self, empty_backend: Any) -> None:
+        records = random_catalog(300)
+        empty_backend.rebuild([records[:150], records[150:]])
+        service = SearchService(empty_backend, Settings())
+        filters = {"brand": {"Fastek", "Voltix"}, "material": {"steel"}}
+        body = service.search(SearchRequest(
+            q="", filters=[f"{f}:{v}" for f, vs in filters.items() for v in sorted(vs)],
+            facets=["brand", "material", "color", "availability", "shipping_methods"],
+            page_size=100))
+
+        def matches(rec: dict[str, Any], skip: str | None) -> bool:
+            return all(rec.get(f) in vs for f, vs in filters.items() if f != skip)
+
+        assert body["total"] == sum(matches(r, None) for r in records)
+        facets = {f["field"]: {v["value"]: v["count"] for v in f["values"]} for f in body["facets"]}
+        for field in ("brand", "material", "color", "availability"):
+            expected = Counter(r[field] for r in records if matches(r, field) and r.get(field))
+            assert facets[field] == dict(expected), field
+        expected_ship = Counter(m["method"] for r in records if matches(r, None)
+                                for m in r["shipping_methods"])
+        assert facets["shipping_methods"] == dict(expected_ship)
+        # selecting values does not zero the siblings' counts
+        assert set(facets["brand"]) >= {"Fastek", "Voltix", "Boltronic"}
+
+    def test_range_filter_and_buckets(self, empty_backend: Any) -> None:
+        records = random_catalog(200, seed=3)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings())
+        body = service.search(SearchRequest(q="", filters=["price_per_piece:10..100"],
+                                             facets=["price_per_piece", "weight_kg"]))
+        inside = [r for r in records if 10 <= r["price_per_piece"] <= 100]
+        assert body["total"] == len(inside)
+        weight = next(f for f in body["facets"] if f["field"] == "weight_kg")
+        assert weight["min"] == pytest.approx(min(r["weight_kg"] for r in inside))
+        assert weight["max"] == pytest.approx(max(r["weight_kg"] for r in inside))
+        for bucket in weight["buckets"]:
+            lo = bucket["from"] if bucket["from"] is not None else float("-inf")
+            hi = bucket["to"] if bucket["to"] is not None else float("inf")
+            assert bucket["count"] == sum(lo <= r["weight_kg"] < hi for r in inside), bucket
+        price = next(f for f in body["facets"] if f["field"] == "price_per_piece")
+        assert sum(b["count"] for b in price["buckets"]) == len(records)  # own filter left out
+
+    def test_hierarchical_categories(self, empty_backend: Any) -> None:
+        records = random_catalog(120, seed=5)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings())
+        body = service.search(SearchRequest(q="", filters=["category:Fasteners > Bolts"],
+                                             facets=["category"]))
+        in_bolts = [r for r in records if r["category"].startswith("Fasteners > Bolts")]
+        assert body["total"] == len(in_bolts)
+        values = {v["value"]: v for v in body["facets"][0]["values"]}
+        assert values["Fasteners"]["count"] == sum(r["category"].startswith("Fasteners") for r in records)
+        assert values["Electrical"]["level"] == 0
+        assert values["Fasteners > Bolts"]["selected"] is True
+        leaf = "Fasteners > Bolts > Hex bolts"
+        assert values[leaf]["count"] == sum(r["category"] == leaf for r in records)
+        assert values[leaf]["level"] == 2
+        assert "Fasteners > Nuts > Hex nuts" not in values  # only the open branch is expanded
+
+    @pytest.mark.parametrize("sort, key, reverse", [
+        ("price_asc", "price_per_piece", False),
+        ("price_desc", "price_per_piece", True),
+        ("delivery", "delivery_days", False),
+    ])
+    def test_sorting(self, empty_backend: Any, sort: str, key: str, reverse: bool) -> None:
+        records = random_catalog(80, seed=11)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings())
+        body = service.search(SearchRequest(q="", sort=sort, page_size=100, facets=[]))
+        values = [h[key] for h in body["hits"]]
+        assert values == sorted(values, reverse=reverse)
+        assert len(values) == 80
+
+    def test_sort_by_availability(self, empty_backend: Any) -> None:
+        records = random_catalog(60, seed=13)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings())
+        body = service.search(SearchRequest(q="", sort="availability", page_size=100, facets=[]))
+        order = ["in_stock", "low_stock", "on_request", "out_of_stock"]
+        ranks = [order.index(h["availability"]) for h in body["hits"]]
+        assert ranks == sorted(ranks)
+
+    def test_paging_is_consistent(self, empty_backend: Any) -> None:
+        records = random_catalog(95, seed=17)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings())
+        seen: list[str] = []
+        for page in range(1, 6):
+            body = service.search(SearchRequest(q="item", page=page, page_size=20, facets=[]))
+            assert body["total"] == 95 and body["pages"] == 5
+            seen += [h["sku"] for h in body["hits"]]
+        assert len(seen) == 95 and len(set(seen)) == 95
+
+    # -- updates -------------------------------------------------------------------------
+    def test_incremental_update_and_delete(self, backend: Any, service: SearchService) -> None:
+        backend.index_changed([make_record("NEW-1", "Angle grinder 125 mm 1200 W")])
+        backend.index_changed([dict(FIXED[0], name="Hex screw DIN 933 M8x40 stainless A2")])
+        backend.delete(["ELE-000005"])
+        backend.commit()
+        assert self.skus(service, "angle grinder") == ["NEW-1"]
+        assert "FAS-000001" in self.skus(service, "hex screw")
+        changed = service.search(SearchRequest(q="FAS-000001", facets=[]))["hits"][0]
+        assert changed["name"] == "Hex screw DIN 933 M8x40 stainless A2"
+        assert self.skus(service, "CT-48300-BK") == []
+        assert backend.count() == len(FIXED)
+
+    def test_rebuild_replaces_everything(self, backend: Any, service: SearchService) -> None:
+        assert backend.rebuild([[make_record("ONLY-1", "Ladder 3 steps")]]) == 1
+        assert backend.count() == 1
+        assert self.skus(service, "ladder") == ["ONLY-1"]
+        assert self.skus(service, "hex bolt") == []
+
+    def test_highlights_mark_matched_words(self, service: SearchService) -> None:
+        body = service.search(SearchRequest(q="nitril glov", facets=[]))
+        assert body["hits"][0]["highlights"]["name"].startswith(
+            "<em>Nitrile</em> disposable <em>gloves</em>")
+
+    def test_explain_names_fields_and_kinds(self, service: SearchService) -> None:
+        body = service.search(SearchRequest(q="nitril gloves", facets=[], explain=True))
+        explain = body["hits"][0]["explain"]
+        assert explain["matched"]["name"] == {"nitril": "typo", "gloves": "exact"}
+        assert explain["unmatched_words"] == []
