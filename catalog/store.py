@@ -122,7 +122,7 @@ class CatalogStore:
                 existing.update(
                     conn.execute(
                         select(Product.sku, Product.content_hash).where(Product.sku.in_(chunk))
-                    ).tuples().all()
+                    ).all()
                 )
             rows = []
             changed_records = []
@@ -259,14 +259,14 @@ class CatalogStore:
                    ProductDocument.title)
             .where(ProductDocument.product_sku.in_(skus))
             .order_by(ProductDocument.product_sku, ProductDocument.position)
-        ).tuples()
+        )
         for sku, kind, url, title in docs:
             by_sku[sku]["documents"].append({"kind": kind, "url": url, "title": title})
         media = conn.execute(
             select(ProductMedia.product_sku, ProductMedia.kind, ProductMedia.url)
             .where(ProductMedia.product_sku.in_(skus))
             .order_by(ProductMedia.product_sku, ProductMedia.position)
-        ).tuples()
+        )
         for sku, kind, url in media:
             if kind == "image":
                 by_sku[sku]["images"].append(url)
