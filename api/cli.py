@@ -88,7 +88,7 @@ def ingest(
 
     Exit code 0: every row accepted; 3: some rows rejected (the rest ingested); 2: fatal error
     (nothing written)."""
-    from ingestion.pipeline import ingest_file, load_mapping
+    from ingestion import ingest_file, load_mapping
 
     settings = get_settings()
     try:
@@ -99,13 +99,20 @@ def ingest(
                                  progress=lambda rows, done, total: update(rows))
     except DiscoveryError as exc:
         _fail(exc)
-    counts = result.counts()
-    err.print(" ".join(f"{k}={v:,}" for k, v in counts.items()))
+    if result.fatal is not None:
+        if result.stopped_at_row:
+            err.print(f"stopped at row {result.stopped_at_row:,}; rows before it are stored")
+        _fail(result.fatal)
+    counts = {k: getattr(result, k) for k in ("rows_read", "accepted", "rejected", "created",
+                                             "updated", "unchanged", "deleted")}
+    rate = result.rows_read / result.seconds if result.seconds else 0.0
+    err.print(" ".join(f"{k}={v:,}" for k, v in counts.items()) + f" ({rate:,.0f} rows/s)")
     for entry in result.entries[:20]:
-        err.print(f"  row {entry.row}, {entry.column}: {entry.reason} ({entry.value!r})", highlight=False)
-    if counts.get("rejected", 0) > 20:
-        err.print(f"  ... {counts['rejected'] - 20:,} more" + (f"; see {report}" if report else
-                                                               "; use --report FILE for all"))
+        err.print(f"  row {entry.row}, {entry.column}: {entry.reason} ({entry.value!r})",
+                  highlight=False, markup=False)
+    if result.entries_total > 20:
+        err.print(f"  ... {result.entries_total - 20:,} more problems"
+                  + (f"; all in {report}" if report else "; use --report FILE for all"))
     raise typer.Exit(result.exit_code)
 
 

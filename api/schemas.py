@@ -80,7 +80,11 @@ class AutocompleteResponse(BaseModel):
 class ImportReportOut(BaseModel):
     status: str
     counts: dict[str, int]
+    format: str
+    encoding: str | None
+    seconds: float
     rejected: list[dict[str, Any]]
+    rejected_total: int
     rejected_truncated: bool
 
 

@@ -46,7 +46,7 @@ def create_import(
     """Ingest an uploaded catalog file. Rejected rows are reported with row, column, value and
     reason; the accepted rows are stored and indexed. A fatal error (unreadable file, missing
     SKU column) writes nothing and answers 400."""
-    from ingestion.pipeline import ingest_file, load_mapping
+    from ingestion import ingest_file, load_mapping
 
     limit = svc.settings.max_upload_mb * 1_000_000
     declared = request.headers.get("content-length")
@@ -63,12 +63,15 @@ def create_import(
                              settings=svc.settings, delete_missing=delete_missing)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    counts = report.counts()
-    entries = report.entries[:_REPORT_ROWS]
+    report.raise_for_fatal()
+    body = report.to_dict()
+    entries = body.pop("entries")[:_REPORT_ROWS]
     return json_response({
         "status": "complete" if report.exit_code == 0 else "partial",
-        "counts": counts,
-        "rejected": [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
-                     for e in entries],
-        "rejected_truncated": len(report.entries) > len(entries) or report.entries_truncated,
+        "counts": {k: body[k] for k in ("rows_read", "accepted", "rejected", "created", "updated",
+                                        "unchanged", "deleted")},
+        "format": body["format"], "encoding": body["encoding"], "seconds": body["seconds"],
+        "rejected": entries,
+        "rejected_total": report.entries_total,
+        "rejected_truncated": report.entries_total > len(entries),
     })

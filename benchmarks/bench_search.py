@@ -1,0 +1,152 @@
+"""Search, autocomplete and SKU lookup latency over HTTP against a real uvicorn process,
+next to the raw engine time of the same queries, on a 100,000-product sample catalog.
+
+    python benchmarks/bench_search.py [--products 100000] [--runs 3] [--queries 200]
+
+Prints one JSON object. Targets (issue 2): search with 2 filters and 6 facets p95 <= 25 ms,
+autocomplete keystrokes p95 <= 10 ms, SKU lookup p95 <= 5 ms, service overhead <= 5 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import RESULTS, Server, ensure_catalog, summary  # noqa: E402
+from catalog.settings import Settings  # noqa: E402
+from catalog.store import CatalogStore  # noqa: E402
+from catalog.text import words  # noqa: E402
+from indexer.tantivy_backend import TantivyBackend  # noqa: E402
+from ranking.service import SearchRequest, SearchService  # noqa: E402
+
+FACETS = "category,brand,material,availability,price_per_piece,delivery_days"
+
+
+def workload(store: CatalogStore, n_queries: int, seed: int) -> tuple[list, list, list]:
+    """Queries a buyer would type, taken from the catalog itself: two or three words of a
+    product name, filtered by two attributes that product has."""
+    rng = random.Random(seed)
+    records = []
+    for batch in store.iter_records(batch_size=5_000):
+        records += rng.sample(batch, min(len(batch), max(1, n_queries // 10)))
+    rng.shuffle(records)
+    searches, typed, skus = [], [], []
+    for rec in records[:n_queries]:
+        name_words = [w for w in words(rec["name"]) if w.isalpha()]
+        q = " ".join(name_words[: rng.choice([1, 2, 3])])
+        filters = [f"availability:{rec['availability']}"] if rec.get("availability") else []
+        filters.append(rng.choice([f"brand:{rec['brand']}", "price_per_piece:..100",
+                                   f"material:{rec.get('material')}"]))
+        searches.append((q, filters[:2]))
+        typed.append(" ".join(name_words[:2]))
+        skus.append(rec["sku"])
+    return searches, typed, skus
+
+
+def timed_http(client: httpx.Client, url: str, params: dict | list | None = None) -> tuple[float, dict]:
+    t0 = time.perf_counter()
+    resp = client.get(url, params=params)
+    elapsed = (time.perf_counter() - t0) * 1000
+    resp.raise_for_status()
+    return elapsed, resp.json()
+
+
+def run_once(server: Server, service: SearchService, searches: list, typed: list, skus: list) -> dict:
+    out: dict = {}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        e2e, took, engine, raw = [], [], [], []
+        for q, filters in searches:
+            params = [("q", q), ("facets", FACETS)] + [("filter", f) for f in filters]
+            ms, body = timed_http(client, "/v1/search", params)
+            e2e.append(ms)
+            took.append(body["took_ms"])
+            engine.append(body["engine_ms"])
+            t0 = time.perf_counter()
+            service.search(SearchRequest(q=q, filters=filters, facets=FACETS.split(",")))
+            raw.append((time.perf_counter() - t0) * 1000)
+        out["search"] = {
+            "http": summary(e2e), "service_took": summary(took), "engine": summary(engine),
+            "in_process_same_queries": summary(raw),
+        }
+        med_e2e, med_engine = statistics.median(e2e), statistics.median(engine)
+        out["search"]["overhead_ms_median"] = round(med_e2e - med_engine, 3)
+        out["search"]["overhead_breakdown_ms_median"] = {
+            "ranking_and_response": round(statistics.median(took) - med_engine, 3),
+            "http_json_framework": round(med_e2e - statistics.median(took), 3),
+        }
+        keys = []
+        for phrase in typed:
+            for i in range(1, len(phrase) + 1):
+                ms, _ = timed_http(client, "/v1/autocomplete", {"q": phrase[:i]})
+                keys.append(ms)
+        out["autocomplete_keystrokes"] = {"http": summary(keys)}
+        lookups = []
+        for sku in skus:
+            ms, _ = timed_http(client, f"/v1/products/{sku}")
+            lookups.append(ms)
+        out["sku_lookup"] = {"http": summary(lookups)}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--products", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    data_dir = RESULTS / f"data-{args.products}"
+    ensure_catalog(args.products, data_dir)
+    settings = Settings(data_dir=data_dir)
+    store = CatalogStore(settings.resolved_database_url())
+    searches, typed, skus = workload(store, args.queries, seed=1)
+    backend = TantivyBackend(settings.index_dir, reload_interval_s=3600)
+    service = SearchService(backend, settings)
+    server = Server(data_dir)
+    try:
+        for q, f in searches[:20]:  # warm up both sides
+            httpx.get(server.url + "/v1/search", params=[("q", q)] + [("filter", x) for x in f])
+            service.search(SearchRequest(q=q, filters=f))
+        runs = [run_once(server, service, searches, typed, skus) for _ in range(args.runs)]
+    finally:
+        server.stop()
+
+    def across(path: list[str]) -> dict[str, float]:
+        vals = []
+        for r in runs:
+            node = r
+            for p in path:
+                node = node[p]
+            vals.append(node)
+        return {"median_ms": round(statistics.median(v["median_ms"] for v in vals), 3),
+                "p95_ms": round(statistics.median(v["p95_ms"] for v in vals), 3),
+                "p95_ms_worst_run": round(max(v["p95_ms"] for v in vals), 3)}
+
+    result = {
+        "benchmark": "search_http",
+        "products": args.products,
+        "runs": args.runs,
+        "queries_per_run": len(searches),
+        "search_2_filters_6_facets": across(["search", "http"]),
+        "search_engine_only": across(["search", "engine"]),
+        "search_in_process": across(["search", "in_process_same_queries"]),
+        "search_overhead_ms_median": round(statistics.median(
+            r["search"]["overhead_ms_median"] for r in runs), 3),
+        "overhead_breakdown_ms_median": runs[-1]["search"]["overhead_breakdown_ms_median"],
+        "autocomplete_keystrokes": across(["autocomplete_keystrokes", "http"]),
+        "sku_lookup": across(["sku_lookup", "http"]),
+        "per_run": runs,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

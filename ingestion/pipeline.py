@@ -1,0 +1,249 @@
+"""The ingest pipeline: file -> reader -> validation -> store (batches) -> index sink.
+
+Failure semantics, in order of likelihood:
+
+* A rejected row never stops the file; it is reported with every reason.
+* A fatal problem of the whole file (unreadable, undecodable, malformed CSV quoting, a
+  missing required column, a bad mapping) is found by :func:`open_reader` and the
+  validator *before* the first write: nothing is written and the report has exit code 2.
+* A fatal problem found mid-file (only possible when the file changes while it is read)
+  stops the ingest: batches already stored stay stored and indexed (each batch is one
+  store transaction; the store is the source of truth and a re-ingest of the fixed file
+  converges), the batch being read is not stored, ``stopped_at_row`` says where it
+  stopped, and ``delete_missing`` is skipped because the file was not seen whole.
+* Store or sink errors are not file problems: they propagate. The sink is still
+  committed for the batches the store already holds, because the store's change
+  detection would never send those records again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from catalog.errors import IngestFatal
+from catalog.settings import Settings, get_settings
+from catalog.store import CatalogStore
+from ingestion.mapping import Mapping
+from ingestion.readers import RowReader, open_reader
+from ingestion.report import IngestReport, ReportEntry, shown
+from ingestion.validate import Record, RowValidator
+
+Progress = Callable[[int, int, int], None]
+"""progress(rows_done, bytes_done, bytes_total), called after every batch."""
+
+COMMIT_EVERY = 100_000
+"""Changed records between two sink commits: bounds the index writer's pending work and
+makes a long ingest searchable as it goes."""
+
+_SQL_CHUNK = 500
+_DELETE_CHUNK = 5_000
+
+
+@runtime_checkable
+class IndexSink(Protocol):
+    """Where changed products go after the store has them (the search backend fits)."""
+
+    def index_changed(self, records: list[dict[str, Any]]) -> None: ...
+
+    def delete(self, skus: list[str]) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class SeenSkus:
+    """The SKUs of the file so far, with the row each first appeared in.
+
+    Kept in a scratch SQLite file, not a Python set: a million SKUs cost ~100 MB as a
+    dict but only SQLite's small page cache here, and duplicate checks run per batch.
+    """
+
+    def __enter__(self) -> SeenSkus:
+        self._dir = tempfile.TemporaryDirectory(prefix="discovery-ingest-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "seen.db")
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (sku TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def _lookup(self, skus: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in range(0, len(skus), _SQL_CHUNK):
+            chunk = skus[i : i + _SQL_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT sku, row FROM seen WHERE sku IN ({marks})", chunk))
+        return found
+
+    def add(self, pairs: list[tuple[str, int]]) -> dict[int, int]:
+        """Record (sku, row) pairs; returns {row: first row} for the duplicates among them."""
+        known = self._lookup(list({sku for sku, _ in pairs}))
+        duplicates: dict[int, int] = {}
+        new: list[tuple[str, int]] = []
+        for sku, row in pairs:
+            first = known.get(sku)
+            if first is None:
+                known[sku] = row
+                new.append((sku, row))
+            else:
+                duplicates[row] = first
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)", new)
+        self._db.commit()
+        return duplicates
+
+    def missing(self, skus: list[str]) -> list[str]:
+        found = self._lookup(skus)
+        return [s for s in skus if s not in found]
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Run:
+    def __init__(self, store: CatalogStore, sink: IndexSink | None, report: IngestReport,
+                 progress: Progress | None) -> None:
+        self.store = store
+        self.sink = sink
+        self.report = report
+        self.progress = progress
+        self.current_row = 0
+        self.uncommitted = 0
+
+    def rows(self, reader: RowReader, validator: RowValidator, seen: SeenSkus, batch_size: int
+             ) -> None:
+        sku_column = validator.source_of["sku"]
+        validate = validator.validate
+        batch: list[tuple[int, Record, list[ReportEntry]]] = []
+        for row, raw in reader:
+            self.current_row = row
+            record, problems = validate(row, raw)
+            batch.append((row, record, problems))
+            if len(batch) >= batch_size:
+                self._flush(batch, seen, sku_column, reader)
+                batch = []
+        if batch:
+            self._flush(batch, seen, sku_column, reader)
+
+    def _flush(self, batch: list[tuple[int, Record, list[ReportEntry]]], seen: SeenSkus,
+               sku_column: str, reader: RowReader) -> None:
+        report = self.report
+        firsts = seen.add([(rec["sku"], row) for row, rec, _ in batch if rec["sku"] is not None])
+        accepted: list[Record] = []
+        for row, record, problems in batch:
+            first = firsts.get(row)
+            if first is not None:
+                problems.append(ReportEntry(row, sku_column, shown(record["sku"]),
+                                            f"duplicate SKU, first in row {first}"))
+            if problems:
+                report.rejected += 1
+                for problem in problems:
+                    report.add(problem)
+            else:
+                accepted.append(record)
+        result = self.store.upsert(accepted)
+        report.rows_read += len(batch)
+        report.accepted += len(accepted)
+        report.created += len(result.created)
+        report.updated += len(result.updated)
+        report.unchanged += result.unchanged
+        if self.sink is not None and result.changed:
+            if len(result.changed) == len(accepted):
+                changed = accepted
+            else:
+                wanted = set(result.changed)
+                changed = [r for r in accepted if r["sku"] in wanted]
+            self.sink.index_changed(changed)
+            self._pending(len(changed))
+        if self.progress is not None:
+            self.progress(report.rows_read, reader.bytes_done(), reader.bytes_total)
+
+    def delete_missing(self, seen: SeenSkus) -> None:
+        """Keyset pagination over the store survives deleting what it has passed."""
+        for skus in _chunks(self.store.iter_skus(), _DELETE_CHUNK):
+            gone = seen.missing(skus)
+            if not gone:
+                continue
+            self.report.deleted += self.store.delete(gone)
+            if self.sink is not None:
+                self.sink.delete(gone)
+                self._pending(len(gone))
+
+    def _pending(self, n: int) -> None:
+        self.uncommitted += n
+        if self.uncommitted >= COMMIT_EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.sink is not None and self.uncommitted:
+            self.uncommitted = 0
+            self.sink.commit()
+
+
+def ingest_file(
+    path: str | Path,
+    store: CatalogStore,
+    sink: IndexSink | None = None,
+    mapping: Mapping | None = None,
+    settings: Settings | None = None,
+    delete_missing: bool = False,
+    progress: Progress | None = None,
+    *,
+    report_path: str | Path | None = None,
+    max_entries: int = 10_000,
+) -> IngestReport:
+    """Ingest one catalog file. Never raises for problems of the file: they are in the
+    report (``report.fatal``, ``report.exit_code``; ``report.raise_for_fatal()`` for the
+    API). ``report_path`` streams every entry to a CSV file as it is found; memory keeps
+    the first ``max_entries``.
+
+    ``delete_missing`` removes products whose SKU is not in the file. SKUs of rejected
+    rows count as present: a typo in a price must not delete the product.
+    """
+    settings = settings or get_settings()
+    mapping = mapping or Mapping()
+    report = IngestReport(path=str(path), max_entries=max_entries)
+    started = time.perf_counter()
+    run = _Run(store, sink, report, progress)
+    reader: RowReader | None = None
+    try:
+        if report_path is not None:
+            report.stream_to(report_path)
+        reader = open_reader(path, mapping)
+        report.format, report.encoding, report.delimiter = (reader.format, reader.encoding,
+                                                            reader.delimiter)
+        validator = RowValidator(reader.columns, mapping, settings,
+                                 fixed_header=reader.fixed_header)
+        with SeenSkus() as seen:
+            run.rows(reader, validator, seen, max(1, settings.ingest_batch_size))
+            if delete_missing:
+                run.delete_missing(seen)
+    except IngestFatal as exc:
+        report.fatal = exc
+        if run.current_row:
+            report.stopped_at_row = run.current_row
+        report.add(ReportEntry(run.current_row, exc.field or "", "", str(exc.detail)))
+    finally:
+        try:
+            if reader is not None:
+                reader.close()
+            run.commit()
+        finally:
+            report.close()
+            report.seconds = time.perf_counter() - started
+    return report
+

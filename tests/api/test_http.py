@@ -1,0 +1,144 @@
+"""API tests against a running uvicorn process: import, search, autocomplete, product card,
+input limits and the error shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROWS = [
+    {"sku": "FAS-1", "name": "Hex bolt DIN 933 M8x40 stainless A2, 100 pcs", "brand": "Fastek",
+     "category": "Fasteners > Bolts > Hex bolts", "mpn": "933-0840-A2", "gtin": "4006381333931",
+     "price_per_piece": "0.12", "availability": "in_stock", "parent_sku": "FAS-1",
+     "variant_attributes": "size=M8x40", "documents": "datasheet:https://cdn.example.com/fas-1.pdf",
+     "images": "https://cdn.example.com/fas-1.jpg", "thread_pitch_mm": "1.25"},
+    {"sku": "FAS-2", "name": "Hex bolt DIN 933 M10x50 stainless A2, 50 pcs", "brand": "Fastek",
+     "category": "Fasteners > Bolts > Hex bolts", "mpn": "933-1050-A2", "gtin": "",
+     "price_per_piece": "0.25", "availability": "low_stock", "parent_sku": "FAS-1",
+     "variant_attributes": "size=M10x50", "documents": "", "images": "", "thread_pitch_mm": "1.5"},
+    {"sku": "PPE-3", "name": "Nitrile disposable gloves size L, blue, box of 100",
+     "brand": "SafeHands", "category": "Safety & PPE > Hand protection > Disposable gloves",
+     "mpn": "NG-100-L", "gtin": "", "price_per_piece": "0.05", "availability": "in_stock",
+     "parent_sku": "", "variant_attributes": "", "documents": "", "images": "",
+     "thread_pitch_mm": ""},
+    {"sku": "BAD-4", "name": "Broken GTIN row", "brand": "Fastek", "category": "Fasteners",
+     "mpn": "", "gtin": "4006381333932", "price_per_piece": "1", "availability": "in_stock",
+     "parent_sku": "", "variant_attributes": "", "documents": "", "images": "",
+     "thread_pitch_mm": ""},
+]
+
+
+def _csv(rows: list[dict]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode()
+
+
+@pytest.fixture(scope="module")
+def loaded(server: str) -> str:
+    resp = httpx.post(server + "/v1/catalog/imports",
+                      files={"file": ("catalog.csv", _csv(ROWS), "text/csv")}, timeout=60)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["status"] == "partial"
+    assert body["counts"]["accepted"] == 3 and body["counts"]["rejected"] == 1
+    assert [(r["row"], r["column"]) for r in body["rejected"]] == [(5, "gtin")]
+    return server
+
+
+def test_search_finds_and_highlights(loaded: str) -> None:
+    body = httpx.get(loaded + "/v1/search", params={"q": "nitril glov"}).json()
+    assert [h["sku"] for h in body["hits"]] == ["PPE-3"]
+    assert "<em>Nitrile</em>" in body["hits"][0]["highlights"]["name"]
+    assert body["took_ms"] >= body["engine_ms"] > 0
+
+
+def test_part_number_search(loaded: str) -> None:
+    for q in ("933-0840-A2", "9330840a2", "4006381333931", "DIN 933-M8X40"):
+        body = httpx.get(loaded + "/v1/search", params={"q": q}).json()
+        assert body["hits"][0]["sku"] == "FAS-1", q
+
+
+def test_filters_and_disjunctive_facets(loaded: str) -> None:
+    params = [("q", ""), ("filter", "brand:Fastek"), ("facets", "brand,availability,price_per_piece")]
+    body = httpx.get(loaded + "/v1/search", params=params).json()
+    assert body["total"] == 2
+    facets = {f["field"]: f for f in body["facets"]}
+    brand_counts = {v["value"]: v["count"] for v in facets["brand"]["values"]}
+    assert brand_counts == {"Fastek": 2, "SafeHands": 1}
+    assert facets["price_per_piece"]["min"] == pytest.approx(0.12)
+
+
+def test_autocomplete(loaded: str) -> None:
+    body = httpx.get(loaded + "/v1/autocomplete", params={"q": "hex bo"}).json()
+    assert body["completions"][0]["text"].startswith("hex bolt")
+    assert {p["sku"] for p in body["products"]} == {"FAS-1", "FAS-2"}
+    assert body["categories"][0]["value"] == "Fasteners > Bolts > Hex bolts"
+    typo = httpx.get(loaded + "/v1/autocomplete", params={"q": "safehnds"}).json()
+    assert typo["brands"] == [{"value": "SafeHands", "count": 1}]
+
+
+def test_product_card(loaded: str) -> None:
+    card = httpx.get(loaded + "/v1/products/FAS-1").json()
+    assert card["gtin"] == "4006381333931"
+    assert card["documents"] == [{"kind": "datasheet", "url": "https://cdn.example.com/fas-1.pdf",
+                                  "title": None}]
+    assert card["images"] == ["https://cdn.example.com/fas-1.jpg"]
+    assert {v["sku"] for v in card["variants"]} == {"FAS-1", "FAS-2"}
+    assert card["attributes"] == {"thread_pitch_mm": "1.25"}
+
+
+def test_unknown_product_is_404_with_error_shape(loaded: str) -> None:
+    resp = httpx.get(loaded + "/v1/products/NOPE-1")
+    assert resp.status_code == 404
+    assert resp.json() == {"error": "NotFound", "detail": "no product with SKU 'NOPE-1'", "field": "sku"}
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"q": "x", "filter": "colour:red"}, "colour"),
+    ({"q": "x", "page_size": "101"}, "page_size"),
+    ({"q": "x" * 300}, "q"),
+    ({"q": "x", "sort": "cheapest"}, "sort"),
+    ({"q": "x", "page": "0"}, "page"),
+    ({"q": "x", "page": "abc"}, "page"),
+    ({"q": "x", "facets": "weight"}, "facets"),
+    ({"q": "x", "filters": "brand:Fastek"}, "filters"),
+    ({"q": "x", "filter": "price_per_piece:cheap"}, "price_per_piece"),
+])
+def test_bad_search_input_is_400_naming_the_field(loaded: str, params: dict, field: str) -> None:
+    resp = httpx.get(loaded + "/v1/search", params=params)
+    assert resp.status_code == 400, resp.text
+    body = resp.json()
+    assert body["error"] == "InvalidInput" and body["field"] == field
+
+
+def test_upload_limits_and_fatal_errors(loaded: str) -> None:
+    too_big = httpx.post(loaded + "/v1/catalog/imports",
+                         files={"file": ("big.csv", b"sku,name\n" + b"x" * 2_100_000, "text/csv")})
+    assert too_big.status_code == 413 and too_big.json()["error"] == "PayloadTooLarge"
+    empty = httpx.post(loaded + "/v1/catalog/imports", files={"file": ("empty.csv", b"", "text/csv")})
+    assert empty.status_code == 400 and empty.json()["field"] in ("file", None)
+    no_sku = httpx.post(loaded + "/v1/catalog/imports",
+                        files={"file": ("x.csv", b"name\nA thing\n", "text/csv")})
+    assert no_sku.status_code == 400 and "sku" in no_sku.json()["detail"]
+    # nothing of the failed uploads reached the catalog
+    assert httpx.get(loaded + "/v1/search", params={"q": "thing "}).json()["total"] == 0
+
+
+def test_health(loaded: str) -> None:
+    body = httpx.get(loaded + "/v1/health").json()
+    assert body["status"] == "ok" and body["search"]["documents"] == 3
+
+
+def test_openapi_docs(loaded: str) -> None:
+    assert httpx.get(loaded + "/docs").status_code == 200
+    paths = httpx.get(loaded + "/openapi.json").json()["paths"]
+    assert {"/v1/search", "/v1/autocomplete", "/v1/products/{sku}", "/v1/catalog/imports",
+            "/v1/health"} <= set(paths)
