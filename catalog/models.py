@@ -22,8 +22,8 @@ class Product(Base):
     description: Mapped[str | None] = mapped_column(Text)
     brand: Mapped[str | None] = mapped_column(String(120))
     manufacturer: Mapped[str | None] = mapped_column(String(120))
-    mpn: Mapped[str | None] = mapped_column(String(64), index=True)
-    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    mpn: Mapped[str | None] = mapped_column(String(64))  # found through the search index
+    gtin: Mapped[str | None] = mapped_column(String(14))
     country_of_origin: Mapped[str | None] = mapped_column(String(2))
     category: Mapped[str | None] = mapped_column(String(300))
     color: Mapped[str | None] = mapped_column(String(60))

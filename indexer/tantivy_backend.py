@@ -9,6 +9,7 @@ serving. Incremental updates go to the current generation. One process writes at
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import math
 import os
@@ -88,7 +89,7 @@ TOKENIZERS = {"b2b_stem": STEM, "b2b_plain": _analyzer(stem=False), "b2b_code": 
 
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
-    b.add_text_field("sku", stored=True, fast=True, tokenizer_name="raw")
+    b.add_text_field("sku", stored=True, tokenizer_name="raw")
     b.add_bytes_field("source", stored=True, indexed=False, fast=False)
     for logical, name in _TEXT_FIELD_OF.items():
         b.add_text_field(name, tokenizer_name="b2b_stem", index_option="freq" if logical != "name"
@@ -96,10 +97,11 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("all_plain", tokenizer_name="b2b_plain", index_option="basic")
     b.add_text_field("code", tokenizer_name="b2b_code", index_option="position")
     b.add_text_field("pn", tokenizer_name="raw", index_option="basic")
-    b.add_text_field("pn_suffix", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("pn_reversed", tokenizer_name="raw", index_option="basic")
     for name in _KEYWORD_FIELDS:
-        if name != "sku":
-            b.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+        if name != "sku":  # identifiers are only filtered on: no column store needed
+            b.add_text_field(name, fast=BY_NAME[name].facet is not None, tokenizer_name="raw",
+                             index_option="basic")
     for level in range(CATEGORY_DEPTH):
         b.add_text_field(f"category_lvl{level}", fast=True, tokenizer_name="raw", index_option="basic")
     for name in _FLOAT_FIELDS:
@@ -131,22 +133,30 @@ def _same_part_number(part_number: str, source: dict[str, Any]) -> bool:
     return any(pn in wanted for pn in _part_numbers(source))
 
 
+_KEYWORD_DOC_FIELDS = [k for k in _KEYWORD_FIELDS if k not in ("sku", "shipping_methods")]
+_INT_DOC_FIELDS = [k for k in _INT_FIELDS if k != "availability_rank"]
+
+
 def to_document(record: Record) -> dict[str, Any]:
     """The engine document of a catalog record (a dict for ``Document.from_dict``)."""
-    name = record.get("name") or ""
-    brand = " ".join(v for v in (record.get("brand"), record.get("manufacturer")) if v)
-    category = record.get("category") or ""
-    attr_values = [str(record[k]) for k in ("model", "material", "color", "composition")
-                   if record.get(k)]
-    attr_values += [str(v) for v in (record.get("variant_attributes") or {}).values()]
-    attr_values += [str(v) for v in (record.get("attributes") or {}).values()]
+    get = record.get
+    name = get("name") or ""
+    brand = " ".join(v for v in (get("brand"), get("manufacturer")) if v)
+    category = get("category") or ""
+    attr_values = [v for v in (get("model"), get("material"), get("color"), get("composition")) if v]
+    variant = get("variant_attributes")
+    if variant:
+        attr_values += map(str, variant.values())
+    extra = get("attributes")
+    if extra:
+        attr_values += map(str, extra.values())
     attributes = " ".join(attr_values)
-    description = " ".join(
-        [record.get("description") or ""]
-        + [d.get("title") or "" for d in record.get("documents") or []]
-    )
+    description = get("description") or ""
+    documents = get("documents")
+    if documents:
+        description = " ".join([description] + [d.get("title") or "" for d in documents])
     pns = _part_numbers(record)
-    suffixes = sorted({pn[i:] for pn in pns for i in range(1, len(pn) - 3)})
+    popularity = get("popularity") or 0.0
     doc: dict[str, Any] = {
         "sku": record["sku"],
         "name": name,
@@ -154,36 +164,45 @@ def to_document(record: Record) -> dict[str, Any]:
         "category_text": category,
         "description": description,
         "attributes_text": attributes,
-        "all_plain": " ".join((name, brand, category, attributes)),
-        "code": " ".join(str(v) for v in (name, record.get("sku"), record.get("mpn"),
-                                          record.get("model"), attributes) if v),
+        "all_plain": f"{name} {brand} {category} {attributes}",
+        "code": " ".join(v for v in (name, record["sku"], get("mpn"), get("model")) if v),
         "pn": pns,
-        "pn_suffix": suffixes,
-        "availability_rank": availability_rank(record.get("availability")),
-        "popularity_weight": max(0.0, min(float(record.get("popularity") or 0.0), 100.0)) / 100.0,
+        "pn_reversed": [pn[::-1] for pn in pns],  # the last characters, by prefix
+        "availability_rank": availability_rank(get("availability")),
+        "popularity_weight": (popularity if 0.0 <= popularity <= 100.0 else
+                              (0.0 if popularity < 0 else 100.0)) / 100.0,
     }
-    for key in _KEYWORD_FIELDS:
-        if key == "sku":
-            continue
-        value = record.get(key)
-        if key == "shipping_methods":
-            value = [m["method"] for m in value or [] if m.get("method")]
-        if value not in (None, "", []):
-            doc[key] = value if isinstance(value, list) else str(value)
+    for key in _KEYWORD_DOC_FIELDS:
+        value = get(key)
+        if value:
+            doc[key] = value
+    shipping = get("shipping_methods")
+    if shipping:
+        doc["shipping_methods"] = [m["method"] for m in shipping if m.get("method")]
     for level, path in enumerate(category_levels(category)[:CATEGORY_DEPTH]):
         doc[f"category_lvl{level}"] = path
     for key in _FLOAT_FIELDS:
-        if record.get(key) is not None:
-            doc[key] = float(record[key])
-    for key in _INT_FIELDS:
-        if key != "availability_rank" and record.get(key) is not None:
-            doc[key] = int(record[key])
-    source = {k: record.get(k) for k in _SOURCE_FIELDS}
-    source["description"] = (record.get("description") or "")[:_DESCRIPTION_IN_SOURCE]
-    images = record.get("images") or []
+        value = get(key)
+        if value is not None:
+            doc[key] = float(value)
+    for key in _INT_DOC_FIELDS:
+        value = get(key)
+        if value is not None:
+            doc[key] = int(value)
+    source = {k: get(k) for k in _SOURCE_FIELDS}
+    source["description"] = (get("description") or "")[:_DESCRIPTION_IN_SOURCE]
+    images = get("images")
     source["image"] = images[0] if images else None
     doc["source"] = orjson.dumps(source)
     return doc
+
+
+def to_json(record: Record) -> str:
+    """The document as tantivy's JSON (bytes as base64): cheaper to hand over than a
+    ``Document`` built field by field from Python."""
+    doc = to_document(record)
+    doc["source"] = base64.b64encode(doc["source"]).decode()
+    return orjson.dumps(doc).decode()
 
 
 class _WriteLock:
@@ -328,7 +347,7 @@ class TantivyBackend:
             writer = self._ensure_writer()
             for record in records:
                 writer.delete_documents_by_term("sku", record["sku"])
-                writer.add_document(tantivy.Document.from_dict(to_document(record), SCHEMA))
+                writer.add_json(to_json(record))
             self._pending += len(records)
 
     def delete(self, skus: list[str]) -> None:
@@ -380,7 +399,7 @@ class TantivyBackend:
                 try:
                     for batch in batches:
                         for record in batch:
-                            writer.add_document(tantivy.Document.from_dict(to_document(record), SCHEMA))
+                            writer.add_json(to_json(record))
                         count += len(batch)
                         if progress:
                             progress(count)
@@ -488,7 +507,8 @@ class TantivyBackend:
                     text.partial_part_number_weight))
             if len(pn) >= 4:
                 alternatives.append(Q.const_score_query(
-                    Q.term_query(SCHEMA, "pn_suffix", pn), text.partial_part_number_weight * 0.8))
+                    Q.fuzzy_term_query(SCHEMA, "pn_reversed", pn[::-1], 0, True, True),
+                    text.partial_part_number_weight * 0.8))
         if not alternatives:
             return Q.empty_query()
         if len(alternatives) == 1:

@@ -18,18 +18,20 @@ Failure semantics, in order of likelihood:
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from queue import Empty
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from catalog.errors import IngestFatal
 from catalog.settings import Settings, get_settings
 from catalog.store import CatalogStore
 from ingestion.mapping import Mapping
-from ingestion.readers import RowReader, open_reader
+from ingestion.readers import open_reader
 from ingestion.report import IngestReport, ReportEntry, shown
 from ingestion.validate import Record, RowValidator
 
@@ -114,6 +116,92 @@ def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
+Validated = tuple[int, Record, list[ReportEntry]]
+"""(row number, record, problems) of one row."""
+
+
+class _Header(NamedTuple):
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sku_column: str
+    bytes_total: int
+
+
+def _validated(path: str | Path, mapping: Mapping, settings: Settings, batch_size: int
+               ) -> Iterator[_Header | tuple[list[Validated], int]]:
+    """Read and validate: first the header, then (batch, bytes read so far). A fatal problem
+    raises IngestFatal with ``row`` set to the row being read (0 before the first row)."""
+    row = 0
+    try:
+        with open_reader(path, mapping) as reader:
+            validator = RowValidator(reader.columns, mapping, settings,
+                                     fixed_header=reader.fixed_header)
+            yield _Header(reader.format, reader.encoding, reader.delimiter,
+                          validator.source_of["sku"], reader.bytes_total)
+            validate = validator.validate
+            batch: list[Validated] = []
+            for row, raw in reader:
+                record, problems = validate(row, raw)
+                batch.append((row, record, problems))
+                if len(batch) >= batch_size:
+                    yield batch, reader.bytes_done()
+                    batch = []
+            if batch:
+                yield batch, reader.bytes_done()
+    except IngestFatal as exc:
+        exc.row = row  # type: ignore[attr-defined]
+        raise
+
+
+def _produce(path: str, mapping: Mapping, settings: Settings, batch_size: int,
+             queue: Any) -> None:
+    """The reading and validating half of a parallel ingest, in its own process."""
+    try:
+        for item in _validated(path, mapping, settings, batch_size):
+            queue.put(("item", item))
+        queue.put(("end", None))
+    except IngestFatal as exc:
+        queue.put(("fatal", (str(exc.detail), exc.field, getattr(exc, "row", 0))))
+    except BaseException as exc:  # anything else: the parent re-raises it as it is
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _validated_in_process(path: str | Path, mapping: Mapping, settings: Settings,
+                          batch_size: int) -> Iterator[Any]:
+    """The same items as :func:`_validated`, produced by a child process so that reading and
+    validation run on one core while the store and the index take the other."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue(maxsize=4)  # bounded: memory stays flat whatever the file size
+    child = ctx.Process(target=_produce, args=(str(path), mapping, settings, batch_size, queue),
+                        daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = queue.get(timeout=1.0)
+            except Empty:
+                if not child.is_alive():
+                    raise RuntimeError(f"the ingest reader process died (exit code "
+                                       f"{child.exitcode})") from None
+                continue
+            if kind == "item":
+                yield payload
+            elif kind == "end":
+                return
+            elif kind == "fatal":
+                detail, field, row = payload
+                exc = IngestFatal(detail, field=field)
+                exc.row = row  # type: ignore[attr-defined]
+                raise exc
+            else:
+                raise RuntimeError(payload)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(5)
+
+
 class _Run:
     def __init__(self, store: CatalogStore, sink: IndexSink | None, report: IngestReport,
                  progress: Progress | None) -> None:
@@ -124,23 +212,14 @@ class _Run:
         self.current_row = 0
         self.uncommitted = 0
 
-    def rows(self, reader: RowReader, validator: RowValidator, seen: SeenSkus, batch_size: int
-             ) -> None:
-        sku_column = validator.source_of["sku"]
-        validate = validator.validate
-        batch: list[tuple[int, Record, list[ReportEntry]]] = []
-        for row, raw in reader:
-            self.current_row = row
-            record, problems = validate(row, raw)
-            batch.append((row, record, problems))
-            if len(batch) >= batch_size:
-                self._flush(batch, seen, sku_column, reader)
-                batch = []
-        if batch:
-            self._flush(batch, seen, sku_column, reader)
+    def rows(self, source: Iterator[tuple[list[Validated], int]], sku_column: str,
+             seen: SeenSkus, bytes_total: int) -> None:
+        for batch, bytes_done in source:
+            self.current_row = batch[-1][0]
+            self._flush(batch, seen, sku_column, bytes_done, bytes_total)
 
-    def _flush(self, batch: list[tuple[int, Record, list[ReportEntry]]], seen: SeenSkus,
-               sku_column: str, reader: RowReader) -> None:
+    def _flush(self, batch: list[Validated], seen: SeenSkus, sku_column: str, bytes_done: int,
+               bytes_total: int) -> None:
         report = self.report
         firsts = seen.add([(rec["sku"], row) for row, rec, _ in batch if rec["sku"] is not None])
         accepted: list[Record] = []
@@ -170,7 +249,7 @@ class _Run:
             self.sink.index_changed(changed)
             self._pending(len(changed))
         if self.progress is not None:
-            self.progress(report.rows_read, reader.bytes_done(), reader.bytes_total)
+            self.progress(report.rows_read, bytes_done, bytes_total)
 
     def delete_missing(self, seen: SeenSkus) -> None:
         """Keyset pagination over the store survives deleting what it has passed."""
@@ -219,28 +298,34 @@ def ingest_file(
     report = IngestReport(path=str(path), max_entries=max_entries)
     started = time.perf_counter()
     run = _Run(store, sink, report, progress)
-    reader: RowReader | None = None
+    source: Iterator[Any] | None = None
     try:
         if report_path is not None:
             report.stream_to(report_path)
-        reader = open_reader(path, mapping)
-        report.format, report.encoding, report.delimiter = (reader.format, reader.encoding,
-                                                            reader.delimiter)
-        validator = RowValidator(reader.columns, mapping, settings,
-                                 fixed_header=reader.fixed_header)
+        batch_size = max(1, settings.ingest_batch_size)
+        parallel = Path(path).stat().st_size >= settings.ingest_parallel_min_mb * 1_000_000
+        items = (_validated_in_process if parallel else _validated)(path, mapping, settings,
+                                                                     batch_size)
+        source = iter(items)
+        header = next(source)
+        assert isinstance(header, _Header)
+        report.format, report.encoding, report.delimiter = header[:3]
         with SeenSkus() as seen:
-            run.rows(reader, validator, seen, max(1, settings.ingest_batch_size))
+            run.rows(source, header.sku_column, seen, header.bytes_total)  # type: ignore[arg-type]
             if delete_missing:
                 run.delete_missing(seen)
     except IngestFatal as exc:
         report.fatal = exc
-        if run.current_row:
-            report.stopped_at_row = run.current_row
-        report.add(ReportEntry(run.current_row, exc.field or "", "", str(exc.detail)))
+        row = getattr(exc, "row", 0) or run.current_row
+        if row:
+            report.stopped_at_row = row
+        report.add(ReportEntry(row, exc.field or "", "", str(exc.detail)))
     finally:
         try:
-            if reader is not None:
-                reader.close()
+            if source is not None:
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
             run.commit()
         finally:
             report.close()

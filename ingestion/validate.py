@@ -146,6 +146,8 @@ class RowValidator:
         columns = self._columns
         max_cell = self.max_cell_chars
         for key, value in raw.items():
+            if value == "" or value is None:  # sparse exports: most cells are empty
+                continue
             col = columns.get(key)
             if col is None:
                 if key == ROW_ERROR:
