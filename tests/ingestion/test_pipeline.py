@@ -368,3 +368,17 @@ def test_jsonl_keys_that_appear_late(tmp_path: Path, ingest, store: CatalogStore
     b, c = store.get_many(["B", "C"])
     assert (b["brand"], b["attributes"]) == ("X", {"Thread": "M8"})
     assert (c["brand"], c["attributes"]) == ("Y", None)
+
+
+def test_parallel_reader_process_gives_the_same_report(tmp_path: Path, store: CatalogStore,
+                                                       sink: FakeSink, settings) -> None:
+    """Large files are read and validated in a second process; the outcome must not change."""
+    parallel = settings.model_copy(update={"ingest_parallel_min_mb": 0})
+    report = ingest_file(bad_corpus(tmp_path / "bad.csv"), store, sink, settings=parallel)
+    assert entries(report) == EXPECTED
+    assert (report.rows_read, report.accepted, report.rejected) == (20, 2, 18)
+    assert sorted(sink.indexed_skus) == ["A1", "A18"]
+    fatal = ingest_file(write_csv(tmp_path / "f.csv", [{"sku": "A", "title": "x"}]), store, sink,
+                        settings=parallel)
+    assert fatal.exit_code == 2 and fatal.fatal is not None and fatal.fatal.field == "name"
+    assert sorted(store.iter_skus()) == ["A1", "A18"]
