@@ -16,7 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog.fields import FIELDS
@@ -276,23 +287,23 @@ class CatalogStore:
 
     @staticmethod
     def _attach_children(conn: Any, batch: list[Record]) -> None:
+        """Documents and media of a batch of records, in one round trip."""
+        if not batch:
+            return
         by_sku = {r["sku"]: r for r in batch}
         skus = list(by_sku)
-        docs = conn.execute(
-            select(ProductDocument.product_sku, ProductDocument.kind, ProductDocument.url,
-                   ProductDocument.title)
-            .where(ProductDocument.product_sku.in_(skus))
-            .order_by(ProductDocument.product_sku, ProductDocument.position)
-        )
-        for sku, kind, url, title in docs:
-            by_sku[sku]["documents"].append({"kind": kind, "url": url, "title": title})
-        media = conn.execute(
-            select(ProductMedia.product_sku, ProductMedia.kind, ProductMedia.url)
-            .where(ProductMedia.product_sku.in_(skus))
-            .order_by(ProductMedia.product_sku, ProductMedia.position)
-        )
-        for sku, kind, url in media:
-            if kind == "image":
-                by_sku[sku]["images"].append(url)
+        docs = select(literal("d").label("t"), ProductDocument.product_sku, ProductDocument.kind,
+                      ProductDocument.url, ProductDocument.title, ProductDocument.position
+                      ).where(ProductDocument.product_sku.in_(skus))
+        media = select(literal("m").label("t"), ProductMedia.product_sku, ProductMedia.kind,
+                       ProductMedia.url, null().label("title"), ProductMedia.position
+                       ).where(ProductMedia.product_sku.in_(skus))
+        rows = conn.execute(union_all(docs, media).order_by("t", "product_sku", "position"))
+        for table, sku, kind, url, title, _ in rows:
+            record = by_sku[sku]
+            if table == "d":
+                record["documents"].append({"kind": kind, "url": url, "title": title})
+            elif kind == "image":
+                record["images"].append(url)
             else:
-                by_sku[sku]["media"].append({"kind": kind, "url": url})
+                record["media"].append({"kind": kind, "url": url})
