@@ -249,6 +249,7 @@ class TantivyBackend:
         self.heap_bytes = max(heap_mb, 16) * 1_000_000
         self.reload_interval_s = reload_interval_s
         self._lock = _WriteLock(self.root / "write.lock")
+        self._lock_timeout_s = 30.0
         self._writer: Any = None
         self._pending = 0
         self._mutex = threading.RLock()
@@ -330,7 +331,7 @@ class TantivyBackend:
     # -- writes --------------------------------------------------------------------------
     def _ensure_writer(self) -> Any:
         if self._writer is None:
-            self._lock.acquire()
+            self._lock.acquire(self._lock_timeout_s)
             # Another process may have swapped in a new generation meanwhile: write to it.
             name = self._read_pointer()
             if name and name != self._generation:
@@ -390,8 +391,9 @@ class TantivyBackend:
         with self._mutex:
             if self._writer is not None:
                 raise Conflict("uncommitted index changes; commit them before a rebuild")
-            self._lock.acquire()
+            self._lock.acquire(self._lock_timeout_s)
             try:
+                self._remove_generations(keep={self._generation})  # debris of crashed rebuilds
                 name = self._new_generation_name()
                 index = self._open(self.root / name)
                 writer = index.writer(self.heap_bytes, 2)
@@ -406,7 +408,11 @@ class TantivyBackend:
                     writer.commit()
                     writer.wait_merging_threads()
                 except BaseException:
-                    shutil.rmtree(self.root / name, ignore_errors=True)
+                    try:
+                        writer.rollback()
+                    finally:
+                        del writer, index  # the writer's threads must stop before the files go
+                        shutil.rmtree(self.root / name, ignore_errors=True)
                     raise
                 previous = self._generation
                 self._write_pointer(name)

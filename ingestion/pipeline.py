@@ -313,6 +313,9 @@ def ingest_file(
         with SeenSkus() as seen:
             run.rows(source, header.sku_column, seen, header.bytes_total)  # type: ignore[arg-type]
             if delete_missing:
+                if report.rows_read == 0:
+                    raise IngestFatal("the file has no rows: --delete-missing would delete the "
+                                      "whole catalog; nothing was deleted", field="delete_missing")
                 run.delete_missing(seen)
     except IngestFatal as exc:
         report.fatal = exc

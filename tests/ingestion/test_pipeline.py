@@ -128,6 +128,17 @@ def test_header_only_file_is_ok(tmp_path: Path, ingest) -> None:
     assert (report.exit_code, report.rows_read, report.fatal) == (0, 0, None)
 
 
+def test_delete_missing_refuses_an_empty_file(tmp_path: Path, ingest, store: CatalogStore,
+                                              sink: FakeSink) -> None:
+    ingest(write_csv(tmp_path / "full.csv", [{"sku": "A", "name": "Bolt"}]))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("sku,name\n", encoding="utf-8")
+    report = ingest(empty, delete_missing=True)
+    assert report.exit_code == 2 and report.fatal is not None
+    assert report.fatal.field == "delete_missing"
+    assert list(store.iter_skus()) == ["A"] and sink.deleted == []
+
+
 def test_unknown_suffix(tmp_path: Path, ingest) -> None:
     path = tmp_path / "catalog.docx"
     path.write_bytes(b"x")
