@@ -3,8 +3,6 @@ facet's count is exactly the number of hits its filter gives."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from catalog.fields import BY_NAME, FACETABLE
