@@ -88,5 +88,5 @@ class ImportReportOut(BaseModel):
     rejected_truncated: bool
 
 
-ERRORS = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
           503: {"model": ErrorBody}}

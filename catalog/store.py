@@ -158,7 +158,7 @@ class CatalogStore:
         """Upsert product rows with one prepared statement (executemany). SQLAlchemy's
         per-row parameter processing cost more than the database itself here."""
         if self.engine.dialect.name not in ("sqlite", "postgresql"):
-            conn.execute(insert(Product.__table__), rows)  # pragma: no cover - other databases
+            conn.execute(insert(Product), rows)  # pragma: no cover - other databases
             return
         if self._upsert_sql is None:
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

@@ -7,7 +7,8 @@ language: fields are the logical names of :mod:`catalog.fields` plus the text fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Literal
 
 TEXT_FIELDS = ("name", "brand", "category", "description", "attributes")
@@ -47,7 +48,7 @@ class TermClause:
 class TextQuery:
     raw: str
     terms: list[TermClause]
-    field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
+    field_weights: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     min_should_match: int | None = None  # None: every required term must match
     fuzzy_weight: float = 0.3  # weight of a typo-tolerant or prefix match, relative to exact
     code_phrase: tuple[str, ...] = ()  # the whole query as letter/digit runs, for part numbers
@@ -93,8 +94,8 @@ class SortSpec:
 @dataclass
 class SearchPlan:
     text: TextQuery | None = None
-    filters: list[Filter] = field(default_factory=list)
-    facets: list[FacetRequest] = field(default_factory=list)
+    filters: list[Filter] = dataclasses.field(default_factory=list)
+    facets: list[FacetRequest] = dataclasses.field(default_factory=list)
     sort: SortSpec | None = None  # None: by relevance
     offset: int = 0
     limit: int = 20
@@ -130,8 +131,8 @@ class RangeBucket:
 class FacetResult:
     field: str
     kind: str
-    values: list[FacetValue] = field(default_factory=list)
-    buckets: list[RangeBucket] = field(default_factory=list)
+    values: list[FacetValue] = dataclasses.field(default_factory=list)
+    buckets: list[RangeBucket] = dataclasses.field(default_factory=list)
     min: float | None = None
     max: float | None = None
 

@@ -473,19 +473,19 @@ class TantivyBackend:
             kwargs["order"] = tantivy.Order.Desc if plan.sort.descending else tantivy.Order.Asc
         result = searcher.search(query, **kwargs)
         if plan.limit == 0:
-            return result.count, []
+            return result.count, []  # type: ignore[attr-defined]
         part_number = plan.text.part_number if plan.text else None
         hits = []
         for score, address in result.hits:
             doc = searcher.doc(address)
-            source = orjson.loads(doc.get_first("source"))
-            exact = bool(part_number) and _same_part_number(part_number, source)
+            source = orjson.loads(doc.get_first("source") or b"{}")
+            exact = part_number is not None and _same_part_number(part_number, source)
             explanation = None
             if plan.explain:
                 explanation = orjson.loads(query.explain(searcher, address).to_json())
             hits.append(Hit(sku=source["sku"], score=float(score) if plan.sort is None else 0.0,
                             source=source, part_number_match=exact, explanation=explanation))
-        return result.count, hits
+        return result.count, hits  # type: ignore[attr-defined]
 
     # -- query compilation ---------------------------------------------------------------
     def _text_query(self, text: TextQuery) -> tantivy.Query:
@@ -535,15 +535,15 @@ class TantivyBackend:
             subs.append(Q.boost_query(
                 Q.fuzzy_term_query(SCHEMA, "all_plain", term.text, term.fuzzy, True, term.prefix),
                 text.fuzzy_weight * top_weight))
-        parts = list(term.code_parts)
+        parts: list[str | tuple[int, str]] = list(term.code_parts)
         if term.has_digits and parts:
             if len(parts) > 1:
                 phrase = (Q.phrase_prefix_query(SCHEMA, "code", parts) if term.prefix
                           else Q.phrase_query(SCHEMA, "code", parts))
             elif term.prefix:
-                phrase = Q.fuzzy_term_query(SCHEMA, "code", parts[0], 0, True, True)
+                phrase = Q.fuzzy_term_query(SCHEMA, "code", term.code_parts[0], 0, True, True)
             else:
-                phrase = Q.term_query(SCHEMA, "code", parts[0])
+                phrase = Q.term_query(SCHEMA, "code", term.code_parts[0])
             subs.append(Q.boost_query(phrase, top_weight))
         if not subs:
             return Q.empty_query()
@@ -610,6 +610,8 @@ def _or(queries: list[tantivy.Query]) -> tantivy.Query:
 
 
 def _range(field: str, gte: float | None, lte: float | None) -> tantivy.Query:
+    lo: float | int | None
+    hi: float | int | None
     if BY_NAME[field].kind == "int":
         lo = None if gte is None else math.ceil(gte)
         hi = None if lte is None else math.floor(lte)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,8 +239,8 @@ class SearchService:
             plan.text = looser
             result = self.backend.search(plan)
         terms = text.terms
-        completions: Counter[str] = Counter()
-        categories: Counter[str] = Counter()
+        completions: dict[str, float] = defaultdict(float)
+        categories: dict[str, float] = defaultdict(float)
         for rank, hit in enumerate(result.hits):
             weight = 1.0 + (hit.source.get("popularity") or 0) / 100 + 1.0 / (rank + 1)
             phrase = _completion(hit.source.get("name") or "", terms)
@@ -253,7 +253,7 @@ class SearchService:
                   for v in result.facets["brand"].values if _name_matches(v.value, terms)]
         return {
             "query": q,
-            "completions": [{"text": t} for t, _ in completions.most_common(limit)],
+            "completions": [{"text": t} for t in _top(completions, limit)],
             "products": [
                 {"sku": h.sku, "name": h.source.get("name"),
                  "highlight": highlight(h.source.get("name") or "", terms)[0],
@@ -261,10 +261,14 @@ class SearchService:
                  "currency": h.source.get("currency"), "image": h.source.get("image")}
                 for h in result.hits[:limit]
             ],
-            "categories": [{"value": c} for c, _ in categories.most_common(limit)],
+            "categories": [{"value": c} for c in _top(categories, limit)],
             "brands": brands[:limit],
             "took_ms": round((time.perf_counter() - started) * 1000, 3),
         }
+
+
+def _top(weights: dict[str, float], n: int) -> list[str]:
+    return [k for k, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
 def _name_matches(value: str, terms: list) -> bool:
