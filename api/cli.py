@@ -42,18 +42,25 @@ def _services() -> Iterator[Any]:
 
 @contextmanager
 def _progress(label: str, total: int | None, unit: str) -> Iterator[Callable[..., None]]:
-    """A progress bar with a rate when stderr is a terminal; silent otherwise."""
+    """A progress bar with a rate when stderr is a terminal; silent otherwise.
+
+    ``update(count)`` advances by items; ``update(count, done, total)`` draws the bar over
+    ``done`` of ``total`` (bytes of a file) while the rate stays in items per second."""
     if not err.is_terminal:
         yield lambda *a, **k: None
         return
     started = time.monotonic()
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task(label, total=total, rate="")
+    columns = (TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TextColumn("{task.fields[count]}"), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(label, total=total, count="", rate="")
 
-        def update(done: int, total_now: int | None = None) -> None:
-            rate = done / max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=done, total=total_now or total, rate=f"{rate:,.0f} {unit}/s")
+        def update(count: int, done: int | None = None, total_now: int | None = None) -> None:
+            rate = count / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=count if done is None else done,
+                       total=total_now or total, count=f"{count:,} {unit}",
+                       rate=f"{rate:,.0f} {unit}/s")
 
         yield update
 
@@ -96,7 +103,7 @@ def ingest(
         with _services() as svc, _progress("ingesting", None, "rows") as update:
             result = ingest_file(file, svc.store, svc.backend, mapping=mapping_obj, settings=settings,
                                  delete_missing=delete_missing, report_path=report,
-                                 progress=lambda rows, done, total: update(rows))
+                                 progress=update)
     except DiscoveryError as exc:
         _fail(exc)
     if result.fatal is not None:

@@ -10,6 +10,8 @@ serving. Incremental updates go to the current generation. One process writes at
 from __future__ import annotations
 
 import base64
+import ctypes
+import ctypes.util
 import fcntl
 import math
 import os
@@ -64,6 +66,24 @@ _SOURCE_FIELDS = (
     "availability", "stock_level", "delivery_days", "order_type", "popularity",
 )
 _DESCRIPTION_IN_SOURCE = 400
+
+
+def _release_memory() -> None:
+    """Hand memory freed by the index writer back to the OS. glibc keeps freed heap in its
+    arenas; after each commit of a long ingest that would look like (and count as) growth."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+_LIBC = _load_libc()
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
@@ -373,6 +393,7 @@ class TantivyBackend:
                 self._lock.release()
             assert self._index is not None
             self._index.reload()
+            _release_memory()
 
     def rollback(self) -> None:
         with self._mutex:
@@ -414,6 +435,8 @@ class TantivyBackend:
                         del writer, index  # the writer's threads must stop before the files go
                         shutil.rmtree(self.root / name, ignore_errors=True)
                     raise
+                del writer
+                _release_memory()
                 previous = self._generation
                 self._write_pointer(name)
                 index.reload()
