@@ -277,8 +277,8 @@ def _name_matches(value: str, terms: list) -> bool:
 
 
 def _completion(name: str, terms: list) -> str | None:
-    """The words of a product name from the first matched query word through the word matching
-    the one being typed, plus the next word when it is a plain word: 'hex bo' -> 'hex bolt din'."""
+    """The words of a product name from the first through the last matched query word:
+    'hex bo' -> 'hex bolt'; a single matched word takes the next plain word along."""
     tokens = words(name)
     positions = []
     for term in terms:
@@ -289,6 +289,6 @@ def _completion(name: str, terms: list) -> str | None:
     start, end = min(positions), max(positions)
     if end - start > len(terms) + 2:
         return None
-    if end + 1 < len(tokens) and tokens[end + 1].isalpha():
-        end += 1
+    if end == start and end + 1 < len(tokens) and tokens[end + 1].isalpha():
+        end += 1  # a single word says little: 'hex' -> 'hex bolt
     return " ".join(tokens[start : end + 1])
