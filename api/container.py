@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from catalog.errors import InvalidInput
@@ -9,6 +10,8 @@ from catalog.settings import Settings
 from catalog.store import CatalogStore
 from indexer.base import SearchBackend
 from ranking.service import SearchService
+
+log = logging.getLogger("discovery")
 
 
 @dataclass
@@ -40,4 +43,16 @@ def build_services(settings: Settings) -> Services:
     store = CatalogStore(settings.resolved_database_url())
     store.migrate()
     backend = make_backend(settings)
+    heal_index(store, backend)
     return Services(settings, store, backend, SearchService(backend, settings))
+
+
+def heal_index(store: CatalogStore, backend: SearchBackend) -> None:
+    """The index is derived from the store: rebuild it when it was written by another version
+    of the product, or lost (an empty index beside a store with products)."""
+    stale = bool(getattr(backend, "needs_rebuild", False))
+    if stale or (backend.count() == 0 and store.count() > 0):
+        log.warning("search index is %s; rebuilding it from the catalog store",
+                    "from another version" if stale else "empty")
+        n = backend.rebuild(store.iter_records())
+        log.warning("search index rebuilt: %d products", n)

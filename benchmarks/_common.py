@@ -63,7 +63,7 @@ class Server:
         self.proc = subprocess.Popen(
             [DISCOVERY, "serve", "--port", str(self.port)], env=env_for(data_dir),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a start may first rebuild a stale index
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
@@ -73,7 +73,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "died")
             time.sleep(0.2)
-        raise RuntimeError("server did not start within 60 s")
+        raise RuntimeError("server did not start within 300 s")
 
     def stop(self) -> None:
         self.proc.terminate()

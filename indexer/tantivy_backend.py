@@ -46,6 +46,10 @@ from indexer.plan import (
 
 Record = dict[str, Any]
 Occur = tantivy.Occur
+
+SCHEMA_VERSION = "1"
+"""Bump when the schema, the analyzers or what a document holds change: an index written by
+another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
 
 CATEGORY_DEPTH = 5
@@ -276,6 +280,7 @@ class TantivyBackend:
         self._last_check = 0.0
         self._generation = ""
         self._index: tantivy.Index | None = None
+        self.needs_rebuild = False
         self._open_current()
 
     # -- generations ---------------------------------------------------------------------
@@ -304,7 +309,10 @@ class TantivyBackend:
 
     @staticmethod
     def _open(path: Path) -> tantivy.Index:
-        path.mkdir(parents=True, exist_ok=True)
+        version_file = path / "schema-version"
+        if not path.exists():
+            path.mkdir(parents=True)
+            version_file.write_text(SCHEMA_VERSION)
         index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
         for name, analyzer in TOKENIZERS.items():
             index.register_tokenizer(name, analyzer)
@@ -313,13 +321,25 @@ class TantivyBackend:
     def _new_generation_name(self) -> str:
         return f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
+    @staticmethod
+    def _version_of(path: Path) -> str | None:
+        try:
+            return (path / "schema-version").read_text().strip()
+        except FileNotFoundError:
+            return None
+
     def _open_current(self) -> None:
         name = self._read_pointer()
+        if name is not None and self._version_of(self.root / name) != SCHEMA_VERSION:
+            # Written by another version of the product: not readable with this schema. Start
+            # an empty generation; the caller rebuilds it from the store (needs_rebuild).
+            self.needs_rebuild = True
+            name = None
         if name is None:
             self._lock.acquire()
             try:
                 name = self._read_pointer()
-                if name is None:
+                if name is None or self.needs_rebuild:
                     name = self._new_generation_name()
                     self._open(self.root / name)
                     self._write_pointer(name)
@@ -442,6 +462,7 @@ class TantivyBackend:
                 index.reload()
                 self._index = index
                 self._generation = name
+                self.needs_rebuild = False
                 self._remove_generations(keep={name, previous})
                 return count
             finally:

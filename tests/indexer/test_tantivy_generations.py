@@ -96,3 +96,37 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
     second.index_changed([make_record("B", "Chain wrench")])
     second.commit()
     assert second.count() == 2
+
+
+def test_index_of_another_version_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    from api.container import build_services
+    from catalog.settings import Settings as AppSettings
+
+    settings = AppSettings(data_dir=tmp_path)
+    svc = build_services(settings)
+    svc.store.upsert([make_record("A-1", "Pipe wrench")])
+    svc.backend.index_changed([make_record("A-1", "Pipe wrench")])
+    svc.backend.commit()
+    svc.close()
+    current = (tmp_path / "index" / "CURRENT").read_text().strip()
+    (tmp_path / "index" / current / "schema-version").write_text("0")  # an older product
+    svc = build_services(settings)
+    assert _skus(svc.backend, "wrench") == ["A-1"]  # rebuilt, not opened as it was
+    assert (tmp_path / "index" / "CURRENT").read_text().strip() != current
+    svc.close()
+
+
+def test_lost_index_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    import shutil
+
+    from api.container import build_services
+    from catalog.settings import Settings as AppSettings
+
+    settings = AppSettings(data_dir=tmp_path)
+    svc = build_services(settings)
+    svc.store.upsert([make_record("A-1", "Pipe wrench")])
+    svc.close()
+    shutil.rmtree(tmp_path / "index")
+    svc = build_services(settings)
+    assert _skus(svc.backend, "wrench") == ["A-1"]
+    svc.close()
