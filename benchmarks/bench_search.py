@@ -170,10 +170,11 @@ def main() -> None:
     settings = Settings(data_dir=data_dir)
     store = CatalogStore(settings.resolved_database_url())
     searches, typed, skus = workload(store, args.queries, seed=1)
-    backend = TantivyBackend(settings.index_dir, reload_interval_s=3600)
-    service = SearchService(backend, settings)
-    server = Server(data_dir)
+    server = Server(data_dir)  # first: a start may rebuild a stale index
     try:
+        backend = TantivyBackend(settings.index_dir, reload_interval_s=3600)
+        service = SearchService(backend, settings)
+        assert backend.count() == args.products, "in-process index does not match the server's"
         for q, f in searches[:20]:  # warm up both sides
             httpx.get(server.url + "/v1/search", params=[("q", q)] + [("filter", x) for x in f])
             service.search(SearchRequest(q=q, filters=f))
