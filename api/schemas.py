@@ -62,6 +62,7 @@ class SearchResponse(BaseModel):
     pages: int
     sort: str
     relaxed: bool
+    config: str
     hits: list[HitOut]
     facets: list[FacetOut]
     engine_ms: float

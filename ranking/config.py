@@ -1,10 +1,21 @@
-"""Search configuration: the knobs a merchandiser tunes (field weights, typo rules, boosts)."""
+"""Search configuration: the knobs a merchandiser tunes (field weights, typo rules, boosts).
+
+A configuration is a named, versioned TOML or JSON file. ``load_config`` takes a path or the
+name of one shipped in ``ranking/configs/`` (``default`` is what the API uses).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
-from indexer.plan import DEFAULT_FIELD_WEIGHTS
+from catalog.errors import InvalidInput
+from indexer.plan import DEFAULT_FIELD_WEIGHTS, TEXT_FIELDS
+
+SHIPPED = Path(__file__).parent / "configs"
 
 
 @dataclass(frozen=True)
@@ -29,9 +40,100 @@ class TypoRules:
 @dataclass(frozen=True)
 class SearchConfig:
     name: str = "default"
+    version: int = 1
+    description: str = ""
     field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     typo: TypoRules = field(default_factory=TypoRules)
     fuzzy_weight: float = 0.3
     popularity_boost: bool = True
     relax_when_empty: bool = True  # retry with one word fewer required when nothing matches
     max_query_words: int = 16
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as stored beside evaluation results."""
+        body = asdict(self)
+        return {
+            "name": body["name"], "version": body["version"], "description": body["description"],
+            "fields": body["field_weights"], "typo": body["typo"],
+            "ranking": {k: body[k] for k in ("fuzzy_weight", "popularity_boost",
+                                             "relax_when_empty", "max_query_words")},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> SearchConfig:
+        known = {"name", "version", "description", "fields", "typo", "ranking"}
+        for key in data:
+            if key not in known:
+                raise InvalidInput(f"{source}: unknown key {key!r}; known: {', '.join(sorted(known))}",
+                                   field=key)
+        fields = dict(data.get("fields", DEFAULT_FIELD_WEIGHTS))
+        for name, weight in fields.items():
+            if name not in TEXT_FIELDS:
+                raise InvalidInput(f"{source}: unknown field {name!r} in [fields]; fields: "
+                                   f"{', '.join(TEXT_FIELDS)}", field=f"fields.{name}")
+            if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+                raise InvalidInput(f"{source}: [fields] {name} must be a number >= 0",
+                                   field=f"fields.{name}")
+        typo = _section(data, "typo", {"one_typo_from": int, "two_typos_from": int}, source)
+        ranking = _section(data, "ranking", {"fuzzy_weight": float, "popularity_boost": bool,
+                                             "relax_when_empty": bool, "max_query_words": int},
+                           source)
+        rules = TypoRules(**typo)
+        if not 1 <= rules.one_typo_from <= rules.two_typos_from:
+            raise InvalidInput(f"{source}: [typo] needs 1 <= one_typo_from <= two_typos_from",
+                               field="typo")
+        name = data.get("name", "custom")
+        version = data.get("version", 1)
+        if not isinstance(name, str) or not isinstance(version, int):
+            raise InvalidInput(f"{source}: name must be text and version a whole number",
+                               field="name")
+        return cls(name=name, version=version, description=str(data.get("description", "")),
+                   field_weights={k: float(v) for k, v in fields.items()}, typo=rules, **ranking)
+
+
+def _section(data: dict[str, Any], name: str, types: dict[str, type], source: str
+             ) -> dict[str, Any]:
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise InvalidInput(f"{source}: [{name}] must be a table", field=name)
+    out = {}
+    for key, value in section.items():
+        want = types.get(key)
+        if want is None:
+            raise InvalidInput(f"{source}: unknown key {key!r} in [{name}]; known: "
+                               f"{', '.join(types)}", field=f"{name}.{key}")
+        ok = isinstance(value, bool) if want is bool else (
+            isinstance(value, want) or (want is float and isinstance(value, int))
+        ) and not isinstance(value, bool)
+        if not ok:
+            raise InvalidInput(f"{source}: [{name}] {key} must be {want.__name__}",
+                               field=f"{name}.{key}")
+        out[key] = float(value) if want is float else value
+    return out
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.toml"))
+
+
+def load_config(name_or_path: str | Path | None) -> SearchConfig:
+    """A shipped configuration by name, or a TOML/JSON file by path."""
+    if name_or_path is None:
+        name_or_path = "default"
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        path = SHIPPED / f"{name_or_path}.toml"
+        if not path.exists():
+            raise InvalidInput(f"no configuration named {name_or_path!r}; shipped: "
+                               f"{', '.join(shipped_names())}, or give a .toml/.json path",
+                               field="config")
+    if not path.is_file():
+        raise InvalidInput(f"configuration file {str(path)!r} does not exist", field="config")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"{path}: {exc}", field="config") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a table of settings", field="config")
+    return SearchConfig.from_dict(data, source=str(path))

@@ -28,7 +28,7 @@ from indexer.plan import (
     TermsFilter,
     TextQuery,
 )
-from ranking.config import SearchConfig
+from ranking.config import SearchConfig, load_config, shipped_names
 from ranking.highlight import highlight, match_kind
 from ranking.query import parse_text, relaxed
 
@@ -52,6 +52,7 @@ class SearchRequest:
     facets: list[str] | None = None  # None: the default facets
     explain: bool = False
     highlight: bool = True
+    config: str | None = None  # a shipped configuration by name; None: the service's own
 
 
 def parse_filters(raw_filters: list[str]) -> list[Filter]:
@@ -129,7 +130,18 @@ class SearchService:
                  config: SearchConfig | None = None) -> None:
         self.backend = backend
         self.settings = settings
-        self.config = config or SearchConfig()
+        self.config = config or load_config("default")
+        self._configs: dict[str, SearchConfig] = {self.config.name: self.config}
+
+    def _config(self, name: str | None) -> SearchConfig:
+        if name is None:
+            return self.config
+        if name not in self._configs:
+            if name not in shipped_names():  # requests name shipped configurations, never paths
+                raise InvalidInput(f"unknown configuration {name!r}; one of: "
+                                   f"{', '.join(shipped_names())}", field="config")
+            self._configs[name] = load_config(name)
+        return self._configs[name]
 
     def _check_query(self, q: str) -> str:
         if len(q) > self.settings.max_query_length:
@@ -153,7 +165,8 @@ class SearchService:
             raise InvalidInput(
                 f"page x page_size may not exceed {self.settings.max_result_window}; narrow the "
                 "search with filters instead", field="page")
-        text = parse_text(q, self.config)
+        config = self._config(req.config)
+        text = parse_text(q, config)
         plan = SearchPlan(
             text=text,
             filters=parse_filters(req.filters),
@@ -161,12 +174,12 @@ class SearchService:
             sort=SORTS[req.sort],
             offset=(req.page - 1) * req.page_size,
             limit=req.page_size,
-            popularity_boost=self.config.popularity_boost,
+            popularity_boost=config.popularity_boost,
             explain=req.explain,
         )
         result = self.backend.search(plan)
         relaxed_query = False
-        if result.total == 0 and text and self.config.relax_when_empty:
+        if result.total == 0 and text and config.relax_when_empty:
             looser = relaxed(text)
             if looser is not None:
                 plan.text = looser
@@ -199,6 +212,7 @@ class SearchService:
             "pages": math.ceil(total / req.page_size) if total else 0,
             "sort": req.sort,
             "relaxed": relaxed_query,
+            "config": req.config or self.config.name,
             "hits": hits,
             "facets": [_facet_json(f) for f in result.facets.values()],
             "engine_ms": round(result.engine_ms, 3),

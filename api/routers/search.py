@@ -11,7 +11,8 @@ from ranking.service import SearchRequest
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-_SEARCH_PARAMS = {"q", "filter", "sort", "page", "page_size", "facets", "explain", "highlight"}
+_SEARCH_PARAMS = {"q", "filter", "sort", "page", "page_size", "facets", "explain", "highlight",
+                  "config"}
 
 
 @router.get("/search", response_model=None,
@@ -30,13 +31,15 @@ def search(
                                "default: a standard set."),
     explain: bool = Query(False, description="Explain why each hit matched."),
     highlight: bool = Query(True, description="Mark matched words with <em>."),
+    config: str | None = Query(None, description="A shipped search configuration by name "
+                               "(default: `default`)."),
     svc: Services = Depends(services),
 ) -> Response:
     reject_unknown_params(request, _SEARCH_PARAMS)
     facet_list = None if facets is None else [f.strip() for f in facets.split(",") if f.strip()]
     body = svc.search.search(SearchRequest(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
-        explain=explain, highlight=highlight))
+        explain=explain, highlight=highlight, config=config))
     return json_response(body)
 
 

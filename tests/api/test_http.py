@@ -111,6 +111,7 @@ def test_unknown_product_is_404_with_error_shape(loaded: str) -> None:
     ({"q": "x", "facets": "weight"}, "facets"),
     ({"q": "x", "filters": "brand:Fastek"}, "filters"),
     ({"q": "x", "filter": "price_per_piece:cheap"}, "price_per_piece"),
+    ({"q": "x", "config": "../../etc/passwd"}, "config"),
 ])
 def test_bad_search_input_is_400_naming_the_field(loaded: str, params: dict, field: str) -> None:
     resp = httpx.get(loaded + "/v1/search", params=params)

@@ -1,0 +1,63 @@
+"""Named, versioned search configurations: shipped ones by name, files by path, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from catalog.errors import InvalidInput
+from ranking.config import SearchConfig, load_config, shipped_names
+
+
+def test_default_is_shipped_and_matches_the_code_defaults() -> None:
+    assert "default" in shipped_names()
+    shipped = load_config("default")
+    assert shipped.field_weights == SearchConfig().field_weights
+    assert shipped.typo == SearchConfig().typo
+    assert load_config(None) == shipped
+
+
+def test_round_trip_through_a_file(tmp_path: Path) -> None:
+    config = load_config("default")
+    path = tmp_path / "tuned.json"
+    body = config.to_dict() | {"name": "tuned", "version": 2}
+    body["fields"]["description"] = 0.0
+    path.write_text(json.dumps(body))
+    tuned = load_config(path)
+    assert (tuned.name, tuned.version, tuned.field_weights["description"]) == ("tuned", 2, 0.0)
+    assert tuned.typo == config.typo
+
+
+def test_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "typos.toml"
+    path.write_text('name = "strict"\n[typo]\none_typo_from = 6\ntwo_typos_from = 12\n')
+    config = load_config(path)
+    assert config.typo.budget("glove") == 0 and config.typo.budget("gloves") == 1
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"fields": {"title": 2}}, "fields.title"),
+    ({"fields": {"name": -1}}, "fields.name"),
+    ({"typo": {"one_typo": 3}}, "typo.one_typo"),
+    ({"typo": {"one_typo_from": 9, "two_typos_from": 8}}, "typo"),
+    ({"ranking": {"fuzzy_weight": "high"}}, "ranking.fuzzy_weight"),
+    ({"synonym": []}, "synonym"),
+])
+def test_bad_configurations_name_the_key(tmp_path: Path, body: dict, field: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(body))
+    with pytest.raises(InvalidInput) as err:
+        load_config(path)
+    assert err.value.field == field
+
+
+def test_unknown_name_and_broken_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="no configuration named 'nope'"):
+        load_config("nope")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[fields\n")
+    with pytest.raises(InvalidInput) as err:
+        load_config(broken)
+    assert err.value.field == "config"
