@@ -45,6 +45,7 @@ class SearchConfig:
     field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     typo: TypoRules = field(default_factory=TypoRules)
     fuzzy_weight: float = 0.3
+    minimum_should_match: float = 1.0  # share of the query's words a product must match
     popularity_boost: bool = True
     relax_when_empty: bool = True  # retry with one word fewer required when nothing matches
     max_query_words: int = 16
@@ -55,8 +56,9 @@ class SearchConfig:
         return {
             "name": body["name"], "version": body["version"], "description": body["description"],
             "fields": body["field_weights"], "typo": body["typo"],
-            "ranking": {k: body[k] for k in ("fuzzy_weight", "popularity_boost",
-                                             "relax_when_empty", "max_query_words")},
+            "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match",
+                                             "popularity_boost", "relax_when_empty",
+                                             "max_query_words")},
         }
 
     @classmethod
@@ -75,9 +77,12 @@ class SearchConfig:
                 raise InvalidInput(f"{source}: [fields] {name} must be a number >= 0",
                                    field=f"fields.{name}")
         typo = _section(data, "typo", {"one_typo_from": int, "two_typos_from": int}, source)
-        ranking = _section(data, "ranking", {"fuzzy_weight": float, "popularity_boost": bool,
-                                             "relax_when_empty": bool, "max_query_words": int},
-                           source)
+        ranking = _section(data, "ranking", {"fuzzy_weight": float, "minimum_should_match": float,
+                                             "popularity_boost": bool, "relax_when_empty": bool,
+                                             "max_query_words": int}, source)
+        if not 0.0 < ranking.get("minimum_should_match", 1.0) <= 1.0:
+            raise InvalidInput(f"{source}: [ranking] minimum_should_match must be in (0, 1]",
+                               field="ranking.minimum_should_match")
         rules = TypoRules(**typo)
         if not 1 <= rules.one_typo_from <= rules.two_typos_from:
             raise InvalidInput(f"{source}: [typo] needs 1 <= one_typo_from <= two_typos_from",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from catalog.text import code_parts, has_digit, normalize_part_number, words
 from indexer.plan import TermClause, TextQuery
 from ranking.config import SearchConfig
@@ -40,9 +42,14 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
         if 3 <= len(normalized) <= _MAX_PART_NUMBER:
             part_number = normalized
         phrase = tuple(code_parts(raw))
+    required = sum(not t.optional for t in terms)
+    min_match = None
+    if config.minimum_should_match < 1.0 and required > 1:
+        min_match = max(1, math.floor(config.minimum_should_match * required))
     return TextQuery(
         raw=raw,
         terms=terms,
+        min_should_match=min_match,
         field_weights=dict(config.field_weights),
         fuzzy_weight=config.fuzzy_weight,
         code_phrase=phrase,
@@ -53,13 +60,14 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
 def relaxed(text: TextQuery) -> TextQuery | None:
     """The same query with one required word fewer, for a second try when nothing matched."""
     required = [t for t in text.terms if not t.optional]
-    if len(required) < 2:
+    current = text.min_should_match or len(required)
+    if current < 2:
         return None
     return TextQuery(
         raw=text.raw,
         terms=required,
         field_weights=text.field_weights,
-        min_should_match=len(required) - 1,
+        min_should_match=current - 1,
         fuzzy_weight=text.fuzzy_weight,
         code_phrase=text.code_phrase,
         part_number=text.part_number,

@@ -83,3 +83,15 @@ def test_highlight_escapes_html_and_marks_words() -> None:
     marked, matched = highlight("<b>Bolts</b> & nuts", text.terms)
     assert marked == "&lt;b&gt;<em>Bolts</em>&lt;/b&gt; &amp; nuts"
     assert matched == {"bolt": "exact"}  # plural of the typed word
+
+
+def test_minimum_should_match_share() -> None:
+    from dataclasses import replace
+
+    loose = replace(SearchConfig(), minimum_should_match=0.5)
+    text = parse_text("red hex bolt zinc", loose)
+    assert text is not None and text.min_should_match == 2
+    assert parse_text("red hex bolt zinc", SearchConfig()).min_should_match is None  # type: ignore[union-attr]
+    looser = relaxed(text)
+    assert looser is not None and looser.min_should_match == 1
+    assert relaxed(looser) is None
