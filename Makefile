@@ -29,7 +29,7 @@ bench: install
 	$(PY) benchmarks/bench_ingest.py
 
 lint: install
-	$(VENV)/bin/ruff check catalog ingestion indexer ranking api tests benchmarks
+	$(VENV)/bin/ruff check catalog ingestion indexer ranking evaluation api tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:

@@ -34,6 +34,15 @@ import orjson
 from evaluation.judged import CATALOG_FILE, QRELS_FILE, QUERIES_FILE, JudgedSet
 
 HOMEDEPOT_PREFIX = "hd-"
+HOMEDEPOT_ZIP = Path("homedepot") / "train.csv.zip"
+SCIFACT_DIR = Path("beir_scifact")
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the project checkout (where the judged sources live; they
+    are read in place, never copied). It may not exist: callers say so and stop or skip."""
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
 _LINE_BREAKS = str.maketrans("\t\r\n", "   ")
 RELEVANT_GRADE = 1.0  # grade >= 1 is relevant; for Home Depot that is relevance >= 2
 
@@ -193,7 +202,9 @@ def convert_homedepot(zip_path: str | Path, out_dir: str | Path, *, half: int | 
 
 
 def _open_jsonl(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def _find(src: Path, *names: str) -> Path:
@@ -224,10 +235,10 @@ def convert_scifact(src_dir: str | Path, out_dir: str | Path, split: str = "test
             qid, doc, score = parts
             qrels.setdefault(qid, {})[doc] = float(score)
     queries: dict[str, str] = {}
-    with _open_jsonl(_find(src, "queries.jsonl")) as fh:
-        for line in fh:
-            if line.strip():
-                obj = orjson.loads(line)
+    with _open_jsonl(_find(src, "queries.jsonl")) as qfh:
+        for raw in qfh:
+            if raw.strip():
+                obj = orjson.loads(raw)
                 if str(obj["_id"]) in qrels:
                     queries[str(obj["_id"])] = obj["text"]
     unknown = [q for q in qrels if q not in queries]
