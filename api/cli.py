@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from catalog.errors import DiscoveryError
+from catalog.errors import DiscoveryError, InvalidInput
 from catalog.settings import get_settings
 
 app = typer.Typer(help="B2B Discovery: catalog search for B2B sellers.", no_args_is_help=True,
@@ -226,6 +227,143 @@ def demo(
     h, p = host or settings.host, port or settings.port
     err.print(f"serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
     serve(host=h, port=p)
+
+
+@app.command("judged-set")
+def judged_set(
+    source: Annotated[str, typer.Argument(help="homedepot or scifact.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for catalog.jsonl, queries.tsv, "
+                                          "qrels.txt.")],
+    src: Annotated[Path | None, typer.Option(help="Source file or folder (default: the shared "
+                                             "data next to the checkout).")] = None,
+    half: Annotated[int | None, typer.Option(help="Home Depot: keep only half 0 or 1 of the "
+                                             "queries (stable split by query text).")] = None,
+) -> None:
+    """Convert a public judged data set into the neutral judged-set format."""
+    from evaluation import converters
+
+    try:
+        if source == "homedepot":
+            counts = converters.convert_homedepot(
+                src or converters.shared_data_dir() / converters.HOMEDEPOT_ZIP, out_dir, half=half)
+        elif source == "scifact":
+            if half is not None:
+                raise InvalidInput("--half applies to homedepot only", field="half")
+            counts = converters.convert_scifact(
+                src or converters.shared_data_dir() / converters.SCIFACT_DIR, out_dir)
+        else:
+            raise InvalidInput(f"unknown judged set {source!r}; one of: homedepot, scifact",
+                               field="source")
+    except DiscoveryError as exc:
+        _fail(exc)
+    except FileNotFoundError as exc:
+        _fail(InvalidInput(f"source data not found: {exc.filename}", field="src"))
+    err.print(json.dumps(counts, default=str))
+
+
+@app.command("eval")
+def eval_(
+    catalog: Annotated[Path, typer.Option(help="catalog.jsonl of the judged set.")],
+    queries: Annotated[Path, typer.Option(help="queries.tsv: query_id TAB text.")],
+    qrels: Annotated[Path, typer.Option(help="qrels.txt: query_id 0 sku grade.")],
+    config: Annotated[str, typer.Option(help="Search configuration: a shipped name or a "
+                                        ".toml/.json path.")] = "default",
+    compare: Annotated[str | None, typer.Option(help="A second configuration to compare with "
+                                                "the first.")] = None,
+    half: Annotated[int | None, typer.Option(help="Evaluate only half 0 or 1 of the queries "
+                                             "(stable split by query text).")] = None,
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric names.")] = (
+        "ndcg@10,ndcg@10_std,recall@100,mrr@10"),
+    out: Annotated[Path | None, typer.Option(help="Write the experiment (configs, results, "
+                                             "per-query values) as JSON.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line of figures.")
+                       ] = False,
+) -> None:
+    """Index a judged set's catalog into a fresh embedded index, run every query through the
+    API's search path and report ranking metrics (and a comparison with --compare)."""
+    import tempfile
+
+    from catalog.settings import Settings
+    from evaluation.harness import headline, index_catalog, search_function
+    from evaluation.judged import load_judged_set
+    from evaluation.metrics import check_metric_names, required_depth
+    from evaluation.runner import Experiment
+    from evaluation.runner import compare as compare_runs
+    from indexer.tantivy_backend import TantivyBackend
+    from ranking.config import load_config
+    from ranking.service import SearchService
+
+    try:
+        names = check_metric_names([m.strip() for m in metrics.split(",") if m.strip()])
+        configs = [load_config(config)] + ([load_config(compare)] if compare else [])
+        judged = load_judged_set(catalog, queries, qrels)
+        if half is not None:
+            if half not in (0, 1):
+                raise InvalidInput("--half is 0 or 1", field="half")
+            judged = judged.split(half)
+        for warning in judged.warnings:
+            err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        settings = Settings(max_query_length=100_000)
+        with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
+            backend = TantivyBackend(Path(tmp) / "index", reload_interval_s=3600)
+            try:
+                with _progress("indexing", None, "products") as update:
+                    products = index_catalog(backend, str(catalog), update)
+                err.print(f"indexed {products:,} products; {len(judged.queries):,} queries")
+                experiment = Experiment(judged_set=judged.describe(), metrics=names)
+                runs = []
+                for label, cfg in zip(("a", "b"), configs, strict=False):
+                    service = SearchService(backend, settings, cfg)
+                    with _progress(f"searching ({cfg.name})", len(judged.queries),
+                                   "queries") as update:
+                        runs.append(experiment.run(
+                            label, cfg.to_dict(), judged.queries,
+                            search_function(service, required_depth(names)), judged.qrels,
+                            progress=lambda done, total: update(done)))
+            finally:
+                backend.close()
+        if len(runs) == 2:
+            experiment.comparison = compare_runs(
+                runs[0], runs[1], judged.qrels, names, queries=judged.queries,
+                results=(experiment.results["a"], experiment.results["b"]))
+    except DiscoveryError as exc:
+        _fail(exc)
+    _print_eval(experiment, configs, names)
+    if out:
+        out.write_bytes(experiment.to_json(per_query=True))
+        err.print(f"experiment written to {out}")
+    if as_json:
+        figures: dict[str, Any] = {"config": configs[0].name,
+                                   **headline(experiment.results["a"])}
+        if len(configs) == 2:
+            figures = {"a": figures, "b": {"config": configs[1].name,
+                                           **headline(experiment.results["b"])},
+                       "comparison": {
+                           m: {k: v for k, v in c.items() if k != "top_differences"}
+                           for m, c in (experiment.comparison or {})["metrics"].items()}}
+        sys.stdout.write(orjson.dumps(figures).decode() + "\n")  # NaN becomes null
+
+
+def _print_eval(experiment: Any, configs: list[Any], names: list[str]) -> None:
+    from rich.table import Table
+
+    results = [experiment.results[label] for label in ("a", "b")[: len(configs)]]
+    table = Table(title="evaluation", show_lines=False)
+    table.add_column("metric")
+    for cfg in configs:
+        table.add_column(cfg.name, justify="right")
+    if len(configs) == 2:
+        for col in ("delta", "wins/losses", "p"):
+            table.add_column(col, justify="right")
+    for name in names:
+        cells = [f"{r.means[name]:.4f}" for r in results]
+        if len(configs) == 2 and experiment.comparison:
+            c = experiment.comparison["metrics"][name]
+            cells += [f"{c['delta']:+.4f}", f"{c['wins']}/{c['losses']}",
+                      f"{c['p_permutation']:.4f}"]
+        table.add_row(f"{name} ({results[0].evaluated(name):,} q)", *cells)
+    table.add_row("zero-result rate", *[f"{r.zero_result_rate:.4f}" for r in results])
+    out.print(table)
 
 
 def main() -> None:
