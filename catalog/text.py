@@ -37,3 +37,71 @@ def normalize_part_number(text: str) -> str:
 
 def has_digit(text: str) -> bool:
     return any(c.isdigit() for c in text)
+
+
+# -- units ------------------------------------------------------------------------------------
+# A measurement is written many ways ("40mm", "40 mm", "4 cm", '1/2"', "0,5 kg"): indexing and
+# query understanding both turn each mention into one canonical token ("40mm", "12.7mm",
+# "500g") so that any spelling finds any other.
+_UNITS: dict[str, tuple[str, float]] = {}
+for _names, _base, _factor in (
+    (("mm", "millimeter", "millimeters", "millimetre", "millimetres"), "mm", 1.0),
+    (("cm", "centimeter", "centimeters", "centimetre", "centimetres"), "mm", 10.0),
+    (("m", "meter", "meters", "metre", "metres"), "mm", 1000.0),
+    (("in", "inch", "inches", '"', "''"), "mm", 25.4),
+    (("ft", "feet", "foot", "'"), "mm", 304.8),
+    (("mg",), "g", 0.001),
+    (("g", "gram", "grams", "gr"), "g", 1.0),
+    (("kg", "kilogram", "kilograms", "kilo", "kilos"), "g", 1000.0),
+    (("lb", "lbs", "pound", "pounds"), "g", 453.59237),
+    (("oz", "ounce", "ounces"), "g", 28.349523),
+    (("ml", "milliliter", "milliliters", "millilitre", "millilitres"), "ml", 1.0),
+    (("cl",), "ml", 10.0),
+    (("l", "liter", "liters", "litre", "litres", "ltr"), "ml", 1000.0),
+    (("gal", "gallon", "gallons"), "ml", 3785.411784),
+    (("v", "volt", "volts"), "v", 1.0),
+    (("kv",), "v", 1000.0),
+    (("w", "watt", "watts"), "w", 1.0),
+    (("kw",), "w", 1000.0),
+    (("a", "amp", "amps", "ampere", "amperes"), "a", 1.0),
+    (("ma",), "a", 0.001),
+    (("ah",), "ah", 1.0),
+    (("mah",), "ah", 0.001),
+):
+    for _name in _names:
+        _UNITS[_name] = (_base, _factor)
+
+_UNIT_NAMES = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_MEASURE = re.compile(
+    r"(?<![\w.,/])(?:(\d+)[\s-]+)?(\d+(?:[.,]\d+)?)(?:\s*/\s*(\d+))?\s*(" + _UNIT_NAMES + r")(?![\w])",
+)
+
+
+def _canonical(value: float, base: str) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{text}{base}"
+
+
+def measurements(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of every measurement in the folded ``text``:
+    '40 mm' -> '40mm', '4 cm' -> '40mm', '1-1/2 in' -> '38.1mm', '0,5 kg' -> '500g'."""
+    out = []
+    for m in _MEASURE.finditer(text):
+        whole, number, denominator, unit = m.groups()
+        try:
+            value = float(number.replace(",", "."))
+            if denominator:
+                value = value / float(denominator)
+            if whole:
+                if not denominator:
+                    continue  # "2-40 mm" is a range or a code, not one measurement
+                value += float(whole)
+        except (ValueError, ZeroDivisionError):
+            continue
+        base, factor = _UNITS[unit]
+        out.append((m.start(), m.end(), _canonical(value * factor, base)))
+    return out
+
+
+def canonical_measurements(text: str) -> list[str]:
+    return [c for _, _, c in measurements(fold(text))]

@@ -31,6 +31,8 @@ class TermClause:
     longer one (the word being typed), ``code_parts`` splits it into runs of letters and digits
     ("din933" -> ("din", "933")) so that part numbers match whatever separators were typed.
     ``optional`` words (stop words) count towards relevance but are not required.
+    A measurement is one clause whatever its spelling: ``unit`` holds the canonical form
+    ("4 cm" -> "40mm"), ``code_parts`` the words as typed.
     """
 
     text: str
@@ -38,6 +40,7 @@ class TermClause:
     prefix: bool = False
     code_parts: tuple[str, ...] = ()
     optional: bool = False
+    unit: str | None = None  # a measurement ("4 cm") in canonical form ("40mm")
 
     @property
     def has_digits(self) -> bool:

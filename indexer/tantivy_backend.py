@@ -28,7 +28,7 @@ import tantivy
 
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
-from catalog.text import normalize_part_number
+from catalog.text import canonical_measurements, normalize_part_number
 from indexer.plan import (
     FacetRequest,
     FacetResult,
@@ -47,7 +47,7 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
@@ -122,6 +122,7 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("code", tokenizer_name="b2b_code", index_option="position")
     b.add_text_field("pn", tokenizer_name="raw", index_option="basic")
     b.add_text_field("pn_reversed", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("units", tokenizer_name="raw", index_option="basic")
     for name in _KEYWORD_FIELDS:
         if name != "sku":  # identifiers are only filtered on: no column store needed
             b.add_text_field(name, fast=BY_NAME[name].facet is not None, tokenizer_name="raw",
@@ -192,6 +193,7 @@ def to_document(record: Record) -> dict[str, Any]:
         "code": " ".join(v for v in (name, record["sku"], get("mpn"), get("model")) if v),
         "pn": pns,
         "pn_reversed": [pn[::-1] for pn in pns],  # the last characters, by prefix
+        "units": canonical_measurements(f"{name} {attributes}"),
         "availability_rank": availability_rank(get("availability")),
         "popularity_weight": (popularity if 0.0 <= popularity <= 100.0 else
                               (0.0 if popularity < 0 else 100.0)) / 100.0,
@@ -566,6 +568,14 @@ class TantivyBackend:
         return Q.boolean_query([(Occur.Should, q) for q in alternatives])
 
     def _term_query(self, term: TermClause, text: TextQuery) -> tantivy.Query:
+        top_weight = max(text.field_weights.values(), default=1.0)
+        if term.unit:  # the measurement in any spelling, or the words exactly as typed
+            literal: list[str | tuple[int, str]] = list(term.code_parts)
+            return Q.disjunction_max_query([
+                Q.boost_query(Q.term_query(SCHEMA, "units", term.unit), top_weight),
+                Q.boost_query(Q.phrase_query(SCHEMA, "code", literal) if len(literal) > 1
+                              else Q.term_query(SCHEMA, "code", term.code_parts[0]), top_weight),
+            ], 0.1)
         subs = []
         stems = STEM.analyze(term.text)
         for logical, weight in text.field_weights.items():
@@ -574,7 +584,6 @@ class TantivyBackend:
                 continue
             for stem in stems:
                 subs.append(Q.boost_query(Q.term_query(SCHEMA, field, stem), weight))
-        top_weight = max(text.field_weights.values(), default=1.0)
         if term.fuzzy or term.prefix:
             subs.append(Q.boost_query(
                 Q.fuzzy_term_query(SCHEMA, "all_plain", term.text, term.fuzzy, True, term.prefix),

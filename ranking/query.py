@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from catalog.text import code_parts, has_digit, normalize_part_number, words
+from catalog.text import _WORD, code_parts, fold, has_digit, measurements, normalize_part_number
 from indexer.plan import TermClause, TextQuery
 from ranking.config import SearchConfig
 
@@ -20,14 +20,29 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
     The last word is matched as a prefix while the user is still typing it (no trailing space).
     Stop words are optional unless the query has nothing else.
     """
-    tokens = words(raw)[: config.max_query_words]
-    if not tokens:
+    folded = fold(raw)
+    spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+    spans = spans[: config.max_query_words]
+    if not spans:
         return None
+    tokens = [t for _, _, t in spans]
     typing_last = as_you_type and not raw[-1:].isspace()
     only_stop_words = all(t in STOP_WORDS for t in tokens)
+    units = _units_by_first_word(folded, spans)
     terms = []
+    skip_until = -1
     for i, token in enumerate(tokens):
+        if i <= skip_until:
+            continue
         is_last = i == len(tokens) - 1
+        if i in units:  # a measurement: its words become one clause
+            last, canonical = units[i]
+            if not (last == len(tokens) - 1 and typing_last):  # "4 c" may still become "4 cm"
+                parts = tuple(p for t in tokens[i : last + 1] for p in code_parts(t))
+                terms.append(TermClause(text=" ".join(tokens[i : last + 1]), code_parts=parts,
+                                        unit=canonical))
+                skip_until = last
+                continue
         terms.append(TermClause(
             text=token,
             fuzzy=config.typo.budget(token),
@@ -55,6 +70,19 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
         code_phrase=phrase,
         part_number=part_number,
     )
+
+
+def _units_by_first_word(folded: str, spans: list[tuple[int, int, str]]
+                         ) -> dict[int, tuple[int, str]]:
+    """{index of a measurement's first word: (index of its last word, canonical form)}, for
+    measurements made of whole words only ("4.8x300 mm" is a size code, not "300 mm")."""
+    out: dict[int, tuple[int, str]] = {}
+    for start, end, canonical in measurements(folded):
+        inside = [i for i, (s, e, _) in enumerate(spans) if s >= start and e <= end]
+        partial = [i for i, (s, e, _) in enumerate(spans) if s < end and e > start]
+        if inside and inside == partial:
+            out[inside[0]] = (inside[-1], canonical)
+    return out
 
 
 def relaxed(text: TextQuery) -> TextQuery | None:

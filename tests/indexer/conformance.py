@@ -129,6 +129,28 @@ class BackendConformance:
     def test_standard_and_size_with_any_separators(self, service: SearchService, query: str) -> None:
         assert self.skus(service, query)[:1] == ["FAS-000001"]
 
+    # -- measurements ----------------------------------------------------------------------
+    @pytest.mark.parametrize("query", ["steel tube 40 mm ", "steel tube 40mm ", "steel tube 4 cm ",
+                                       "steel tube 4cm ", "steel tube 0,04 m ", "40 mm tube"])
+    def test_measurements_match_in_any_unit(self, empty_backend: Any, query: str) -> None:
+        empty_backend.rebuild([[
+            make_record("T40", "Steel tube 40 mm x 2 m"),
+            make_record("T50", "Steel tube 50 mm x 2 m"),
+            make_record("P12", "Copper pipe 1/2 in, 3 m"),
+        ]])
+        service = SearchService(empty_backend, Settings())
+        assert self.skus(service, query) == ["T40"]
+
+    def test_inches_and_litres(self, empty_backend: Any) -> None:
+        empty_backend.rebuild([[
+            make_record("P12", "Copper pipe 1/2 in, 3 m"),
+            make_record("C5", "Jerrycan 5 l, HDPE"),
+        ]])
+        service = SearchService(empty_backend, Settings())
+        assert self.skus(service, "copper pipe 12.7 mm ") == ["P12"]
+        assert self.skus(service, "jerrycan 5000 ml ") == ["C5"]
+        assert self.skus(service, "jerrycan 5 l") == ["C5"]
+
     # -- typo tolerance ------------------------------------------------------------------
     @pytest.mark.parametrize("query, expected", [
         ("nitril ", "PPE-000004"),         # 1 edit, 6 letters
