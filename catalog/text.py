@@ -35,6 +35,20 @@ def normalize_part_number(text: str) -> str:
     return _PN_STRIP.sub("", fold(text))
 
 
+def singular(word: str) -> str:
+    """A rough English singular ('gloves' -> 'glove', 'batteries' -> 'battery'), enough to
+    compare query words with synonym keys and highlight plurals; the engine stems properly."""
+    if len(word) < 4 or word.endswith(("ss", "us", "is")) or word in ("series", "species"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
 def has_digit(text: str) -> bool:
     return any(c.isdigit() for c in text)
 

@@ -57,6 +57,8 @@ class TextQuery:
     code_phrase: tuple[str, ...] = ()  # the whole query as letter/digit runs, for part numbers
     code_phrase_weight: float = 4.0
     part_number: str | None = None  # the whole query normalised like a part number
+    alternatives: list[TextQuery] = dataclasses.field(default_factory=list)
+    """The query with synonyms put in; a product matching any of them matches."""
     part_number_weight: float = 1000.0  # exact SKU/MPN/GTIN hits rank above everything else
     partial_part_number_weight: float = 50.0  # prefix or last-4+-characters part-number hits
 

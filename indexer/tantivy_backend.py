@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -535,6 +536,9 @@ class TantivyBackend:
 
     # -- query compilation ---------------------------------------------------------------
     def _text_query(self, text: TextQuery) -> tantivy.Query:
+        if text.alternatives:
+            return Q.boolean_query([(Occur.Should, self._text_query(t))
+                                    for t in [replace(text, alternatives=[])] + text.alternatives])
         clauses = [(Occur.Should if t.optional else Occur.Must, self._term_query(t, text))
                    for t in text.terms]
         alternatives = []

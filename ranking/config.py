@@ -14,6 +14,7 @@ from typing import Any
 
 from catalog.errors import InvalidInput
 from indexer.plan import DEFAULT_FIELD_WEIGHTS, TEXT_FIELDS
+from ranking.synonyms import SynonymSet
 
 SHIPPED = Path(__file__).parent / "configs"
 
@@ -49,6 +50,8 @@ class SearchConfig:
     popularity_boost: bool = True
     relax_when_empty: bool = True  # retry with one word fewer required when nothing matches
     max_query_words: int = 16
+    synonyms: SynonymSet = field(default_factory=SynonymSet)
+    synonym_rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as stored beside evaluation results."""
@@ -56,6 +59,7 @@ class SearchConfig:
         return {
             "name": body["name"], "version": body["version"], "description": body["description"],
             "fields": body["field_weights"], "typo": body["typo"],
+            "synonyms": {"rules": list(self.synonym_rules)},
             "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match",
                                              "popularity_boost", "relax_when_empty",
                                              "max_query_words")},
@@ -63,7 +67,7 @@ class SearchConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> SearchConfig:
-        known = {"name", "version", "description", "fields", "typo", "ranking"}
+        known = {"name", "version", "description", "fields", "typo", "ranking", "synonyms"}
         for key in data:
             if key not in known:
                 raise InvalidInput(f"{source}: unknown key {key!r}; known: {', '.join(sorted(known))}",
@@ -92,8 +96,16 @@ class SearchConfig:
         if not isinstance(name, str) or not isinstance(version, int):
             raise InvalidInput(f"{source}: name must be text and version a whole number",
                                field="name")
+        synonyms = data.get("synonyms", {})
+        if not isinstance(synonyms, dict) or set(synonyms) - {"rules"} or not all(
+                isinstance(r, str) for r in synonyms.get("rules", [])):
+            raise InvalidInput(f"{source}: [synonyms] takes rules = [\"a, b\", \"c => d\"]",
+                               field="synonyms")
+        lines = tuple(synonyms.get("rules", []))
         return cls(name=name, version=version, description=str(data.get("description", "")),
-                   field_weights={k: float(v) for k, v in fields.items()}, typo=rules, **ranking)
+                   field_weights={k: float(v) for k, v in fields.items()}, typo=rules,
+                   synonyms=SynonymSet.parse(lines, f"{source} [synonyms]"),
+                   synonym_rules=lines, **ranking)
 
 
 def _section(data: dict[str, Any], name: str, types: dict[str, type], source: str

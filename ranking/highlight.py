@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from catalog.text import fold
+from catalog.text import fold, singular
 from indexer.plan import TermClause
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -30,16 +30,9 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def _singular(word: str) -> str:
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
-    return word
-
-
 def match_kind(token: str, term: TermClause) -> str | None:
     """How a folded document word matches a query word: exact, prefix, typo, part or None."""
-    if token == term.text or _singular(token) == _singular(term.text):
+    if token == term.text or singular(token) == singular(term.text):
         return "exact"
     if term.prefix and token.startswith(term.text):
         return "prefix"

@@ -14,11 +14,13 @@ STOP_WORDS = frozenset(
 _MAX_PART_NUMBER = 40
 
 
-def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> TextQuery | None:
+def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
+               synonyms: bool = True) -> TextQuery | None:
     """A text query, or None when the text has no searchable word.
 
     The last word is matched as a prefix while the user is still typing it (no trailing space).
-    Stop words are optional unless the query has nothing else.
+    Stop words are optional unless the query has nothing else. Synonyms of the configuration
+    add alternative queries (``alternatives``); a product matching any of them matches.
     """
     folded = fold(raw)
     spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
@@ -61,7 +63,7 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
     min_match = None
     if config.minimum_should_match < 1.0 and required > 1:
         min_match = max(1, math.floor(config.minimum_should_match * required))
-    return TextQuery(
+    query = TextQuery(
         raw=raw,
         terms=terms,
         min_should_match=min_match,
@@ -70,6 +72,15 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True) -> T
         code_phrase=phrase,
         part_number=part_number,
     )
+    if synonyms and config.synonyms.rules:
+        tail = "" if typing_last else " "
+        for variant in config.synonyms.variants(tokens):
+            alternative = parse_text(" ".join(variant) + tail, config, as_you_type=as_you_type,
+                                     synonyms=False)
+            if alternative is not None:
+                alternative.part_number, alternative.code_phrase = None, ()
+                query.alternatives.append(alternative)
+    return query
 
 
 def _units_by_first_word(folded: str, spans: list[tuple[int, int, str]]
@@ -99,4 +110,5 @@ def relaxed(text: TextQuery) -> TextQuery | None:
         fuzzy_weight=text.fuzzy_weight,
         code_phrase=text.code_phrase,
         part_number=text.part_number,
+        alternatives=[looser for alt in text.alternatives if (looser := relaxed(alt)) is not None],
     )

@@ -189,7 +189,8 @@ class SearchService:
 
     def _response(self, req: SearchRequest, plan: SearchPlan, result: SearchResult,
                   relaxed_query: bool, started: float) -> dict[str, Any]:
-        terms = plan.text.terms if plan.text else []
+        terms = [t for q in ([plan.text, *plan.text.alternatives] if plan.text else [])
+                 for t in q.terms]
         hits = []
         for hit in result.hits:
             body = dict(hit.source)

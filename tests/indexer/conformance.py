@@ -151,6 +151,28 @@ class BackendConformance:
         assert self.skus(service, "jerrycan 5000 ml ") == ["C5"]
         assert self.skus(service, "jerrycan 5 l") == ["C5"]
 
+    # -- synonyms ----------------------------------------------------------------------------
+    def test_synonyms_two_way_one_way_and_multi_word(self, empty_backend: Any) -> None:
+        from ranking.config import SearchConfig
+
+        empty_backend.rebuild([[
+            make_record("S1", "Hex bolt M8x40 stainless steel"),
+            make_record("S2", "Hex bolt M8x40 inox"),
+            make_record("S3", "Hex bolt M8x40 zinc plated"),
+            make_record("G1", "Work gauntlets leather"),
+            make_record("G2", "Work gloves nitrile"),
+        ]])
+        config = SearchConfig.from_dict({"synonyms": {"rules": [
+            "stainless steel, inox", "gauntlets => gloves"]}})
+        service = SearchService(empty_backend, Settings(), config)
+        assert set(self.skus(service, "hex bolt inox ")) == {"S1", "S2"}
+        assert set(self.skus(service, "stainless steel hex bolt ")) == {"S1", "S2"}
+        assert set(self.skus(service, "gauntlets ")) == {"G1", "G2"}      # one way ...
+        assert set(self.skus(service, "gloves ")) == {"G2"}               # ... not back
+        assert set(self.skus(service, "gauntlet ")) == {"G1", "G2"}       # singular works too
+        plain = SearchService(empty_backend, Settings())
+        assert set(self.skus(plain, "hex bolt inox ")) == {"S2"}          # only with the rules
+
     # -- typo tolerance ------------------------------------------------------------------
     @pytest.mark.parametrize("query, expected", [
         ("nitril ", "PPE-000004"),         # 1 edit, 6 letters

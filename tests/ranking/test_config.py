@@ -44,6 +44,8 @@ def test_toml_file(tmp_path: Path) -> None:
     ({"typo": {"one_typo_from": 9, "two_typos_from": 8}}, "typo"),
     ({"ranking": {"fuzzy_weight": "high"}}, "ranking.fuzzy_weight"),
     ({"synonym": []}, "synonym"),
+    ({"synonyms": {"rules": ["inox"]}}, "synonyms"),
+    ({"synonyms": {"rules": "a, b"}}, "synonyms"),
 ])
 def test_bad_configurations_name_the_key(tmp_path: Path, body: dict, field: str) -> None:
     path = tmp_path / "bad.json"
