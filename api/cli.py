@@ -366,6 +366,60 @@ def _print_eval(experiment: Any, configs: list[Any], names: list[str]) -> None:
     out.print(table)
 
 
+_ANALYTICS_REPORTS = {"top-queries": "top-queries", "zero-results": "zero-result-queries",
+                      "click-through": "click-through", "slowest": "slowest-queries"}
+
+
+@app.command()
+def analytics(
+    report: Annotated[str, typer.Argument(help="top-queries, zero-results, click-through or "
+                                          "slowest.")],
+    since: Annotated[str | None, typer.Option(help="Only searches at or after this ISO date or "
+                                              "date-time (UTC unless it has an offset).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows (1-1000).")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Search analytics reports over the query log (S14)."""
+    from datetime import datetime
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from catalog.store import CatalogStore
+    from ranking.analytics import REPORTS
+
+    try:
+        name = _ANALYTICS_REPORTS.get(report)
+        if name is None:
+            raise InvalidInput(f"unknown report {report!r}; one of: "
+                               f"{', '.join(_ANALYTICS_REPORTS)}", field="report")
+        try:
+            since_dt = datetime.fromisoformat(since) if since else None
+        except ValueError:
+            raise InvalidInput(f"since must be an ISO date or date-time, not {since!r}",
+                               field="since") from None
+        store = CatalogStore(get_settings().resolved_database_url())
+        try:
+            store.migrate()
+            rows = REPORTS[name](store.engine, since_dt, limit)
+        finally:
+            store.engine.dispose()
+    except DiscoveryError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, default=str) + "\n")
+        return
+    if not rows:
+        err.print("no searches logged in this window")
+        return
+    table = Table(title=name)
+    for column in rows[0]:
+        table.add_column(column, justify="left" if column == "query" else "right")
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))  # no markup
+    out.print(table)
+
+
 def main() -> None:
     app()
 

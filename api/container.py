@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.errors import InvalidInput
 from catalog.settings import Settings
 from catalog.store import CatalogStore
 from indexer.base import SearchBackend
+from ranking.analytics import QueryLog
 from ranking.service import SearchService
 
 log = logging.getLogger("discovery")
@@ -20,8 +21,10 @@ class Services:
     store: CatalogStore
     backend: SearchBackend
     search: SearchService
+    analytics: QueryLog = field(default_factory=lambda: QueryLog(None, enabled=False))
 
     def close(self) -> None:
+        self.analytics.close()  # before the engine goes: it writes what is still queued
         self.backend.close()
         self.store.engine.dispose()
 
@@ -44,7 +47,9 @@ def build_services(settings: Settings) -> Services:
     store.migrate()
     backend = make_backend(settings)
     heal_index(store, backend)
-    return Services(settings, store, backend, SearchService(backend, settings))
+    analytics = QueryLog(store.engine, enabled=settings.analytics_enabled,
+                         flush_interval_s=settings.analytics_flush_interval_s).start()
+    return Services(settings, store, backend, SearchService(backend, settings), analytics)
 
 
 def heal_index(store: CatalogStore, backend: SearchBackend) -> None:

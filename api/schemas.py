@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorBody(BaseModel):
@@ -67,6 +67,8 @@ class SearchResponse(BaseModel):
     facets: list[FacetOut]
     engine_ms: float
     took_ms: float
+    search_id: str | None = Field(None, description="Send it back with click and add-to-cart "
+                                  "events (POST /v1/events); null when analytics is off.")
 
 
 class AutocompleteResponse(BaseModel):
@@ -87,6 +89,22 @@ class ImportReportOut(BaseModel):
     rejected: list[dict[str, Any]]
     rejected_total: int
     rejected_truncated: bool
+
+
+class EventIn(BaseModel):
+    """What a buyer did with a search result."""
+
+    model_config = ConfigDict(extra="forbid")
+    search_id: str | None = Field(None, max_length=64, description="The search_id of the search "
+                                  "response the product was found in.")
+    sku: str = Field(..., min_length=1, max_length=64)
+    kind: str = Field(..., description="click, add_to_cart or order.")
+    position: int | None = Field(None, ge=1, description="1-based rank of the product in the "
+                                 "results.")
+
+
+class EventAccepted(BaseModel):
+    accepted: bool
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},

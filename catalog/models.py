@@ -82,3 +82,36 @@ class ProductMedia(Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     url: Mapped[str] = mapped_column(String(1000))
+
+
+class SearchQuery(Base):
+    """One search as the API served it (S14). ``id`` is the search id handed to the client, so
+    that its clicks and add-to-carts can be tied back to the query."""
+
+    __tablename__ = "search_queries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, server_default=func.now())
+    query: Mapped[str] = mapped_column(String(1000))  # as typed
+    query_norm: Mapped[str] = mapped_column(String(1000), index=True)  # reports group by this
+    filters: Mapped[list | None] = mapped_column(JSON)
+    hit_count: Mapped[int] = mapped_column(Integer)
+    took_ms: Mapped[float] = mapped_column(Float)
+    customer: Mapped[str | None] = mapped_column(String(64))
+    config: Mapped[str | None] = mapped_column(String(64))
+    page: Mapped[int] = mapped_column(Integer)
+
+
+class SearchEvent(Base):
+    """A click, add-to-cart or order that followed a search. ``search_id`` has no foreign key:
+    events arrive independently of the (batched) query log and may name a search that was
+    never stored."""
+
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    search_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, server_default=func.now())

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     index_reload_interval_s: float = Field(
         1.0, description="How often a running server looks for index changes made by other processes."
     )
+    analytics_enabled: bool = Field(
+        True, description="Log searches and accept click/add-to-cart events for search analytics."
+    )
+    analytics_flush_interval_s: float = Field(
+        0.5, description="Longest time a logged search waits before the background writer stores it."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -40,6 +40,9 @@ def search(
     body = svc.search.search(SearchRequest(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
         explain=explain, highlight=highlight, config=config))
+    body["search_id"] = svc.analytics.log_search(
+        q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"], config=body["config"],
+        page=page)
     return json_response(body)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -143,3 +145,52 @@ def test_openapi_docs(loaded: str) -> None:
     paths = httpx.get(loaded + "/openapi.json").json()["paths"]
     assert {"/v1/search", "/v1/autocomplete", "/v1/products/{sku}", "/v1/catalog/imports",
             "/v1/health"} <= set(paths)
+
+
+def _click_through_row(base: str, query: str, timeout: float = 5.0) -> dict:
+    """The query log is written in the background: poll the report until the row is complete."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = httpx.get(base + "/v1/analytics/click-through", params={"limit": 1000}).json()["rows"]
+        row = next((r for r in rows if r["query"] == query), None)
+        if row is not None and row["clicks"] or time.monotonic() > deadline:
+            assert row is not None, rows
+            return row
+        time.sleep(0.05)
+
+
+def test_search_analytics_round_trip(loaded: str) -> None:
+    since = datetime.now(UTC).isoformat()
+    body = httpx.get(loaded + "/v1/search", params={"q": "  Nitrile GLOVES "}).json()
+    search_id = body["search_id"]
+    assert isinstance(search_id, str) and len(search_id) == 32
+    event = {"search_id": search_id, "sku": body["hits"][0]["sku"], "kind": "click", "position": 1}
+    resp = httpx.post(loaded + "/v1/events", json=event)
+    assert resp.status_code == 202 and resp.json() == {"accepted": True}
+    row = _click_through_row(loaded, "nitrile gloves")
+    assert row == {"query": "nitrile gloves", "searches": 1, "clicked_searches": 1, "ctr": 1.0,
+                   "clicks": 1, "mean_click_position": 1.0, "add_to_cart_searches": 0}
+    top = httpx.get(loaded + "/v1/analytics/top-queries", params={"since": since}).json()
+    assert {"query": "nitrile gloves", "searches": 1, "zero_results": 0,
+            "mean_hits": 1.0} in top["rows"]
+    slow = httpx.get(loaded + "/v1/analytics/slowest-queries", params={"limit": 1000}).json()
+    assert any(r["query"] == "nitrile gloves" and r["p95_ms"] > 0 for r in slow["rows"])
+    zero = httpx.get(loaded + "/v1/analytics/zero-result-queries").json()
+    assert all(r["query"] != "nitrile gloves" for r in zero["rows"])
+
+
+@pytest.mark.parametrize("method, path, kwargs, status, field", [
+    ("POST", "/v1/events", {"json": {"sku": "FAS-1", "kind": "view"}}, 400, "kind"),
+    ("POST", "/v1/events", {"json": {"kind": "click"}}, 422, "sku"),
+    ("POST", "/v1/events", {"json": {"sku": "FAS-1", "kind": "click", "position": 0}}, 422,
+     "position"),
+    ("POST", "/v1/events", {"json": {"sku": "FAS-1", "kind": "click", "pos": 1}}, 422, "pos"),
+    ("GET", "/v1/analytics/top-queries", {"params": {"limit": "0"}}, 400, "limit"),
+    ("GET", "/v1/analytics/click-through", {"params": {"since": "last week"}}, 400, "since"),
+    ("GET", "/v1/analytics/slowest-queries", {"params": {"top": "5"}}, 400, "top"),
+])
+def test_bad_analytics_input_names_the_field(loaded: str, method: str, path: str, kwargs: dict,
+                                              status: int, field: str) -> None:
+    resp = httpx.request(method, loaded + path, **kwargs)
+    assert resp.status_code == status, resp.text
+    assert resp.json()["error"] == "InvalidInput" and resp.json()["field"] == field
