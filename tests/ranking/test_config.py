@@ -63,3 +63,8 @@ def test_unknown_name_and_broken_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as err:
         load_config(broken)
     assert err.value.field == "config"
+
+
+def test_every_shipped_configuration_loads() -> None:
+    for name in shipped_names():
+        assert load_config(name).name == name
