@@ -50,6 +50,7 @@ class HitOut(BaseModel):
     delivery_days: int | None = None
     image: str | None = None
     score: float
+    pinned: bool = Field(False, description="Placed at its position by a query rule.")
     highlights: dict[str, str] | None = None
     explain: dict[str, Any] | None = None
 
@@ -67,6 +68,10 @@ class SearchResponse(BaseModel):
     facets: list[FacetOut]
     engine_ms: float
     took_ms: float
+    rules: list[str] = Field([], description="Ids of the query rules of the configuration that "
+                             "fired for this request.")
+    redirect: str | None = Field(None, description="A URL a fired query rule sends the buyer to "
+                                 "instead of (or beside) the results.")
     search_id: str | None = Field(None, description="Send it back with click and add-to-cart "
                                   "events (POST /v1/events); null when analytics is off.")
 

@@ -106,6 +106,18 @@ class SearchPlan:
     limit: int = 20
     popularity_boost: bool = True  # lean relevance towards popular products
     explain: bool = False
+    fixed_filters: list[Filter] = dataclasses.field(default_factory=list)
+    """Filters added by query rules: like ``filters`` for hits and totals, but applied to every
+    facet count too (a buyer cannot deselect them, so disjunctive facets never leave them out)."""
+    boosts: list[tuple[Filter, float]] = dataclasses.field(default_factory=list)
+    """Relevance factors of query rules: products matching the filter score ``weight`` times as
+    much (> 1 boosts, < 1 buries). Several factors of one product add up (1 + sum of
+    (factor - 1)), so the order is still monotone in each. No effect on sorted results."""
+    exclude_skus: tuple[str, ...] = ()
+    """Hidden products: never in hits, totals or facet counts."""
+    skip_skus: tuple[str, ...] = ()
+    """Left out of hits and total but still counted in facets: pinned products, which ranking
+    places itself."""
 
 
 @dataclass

@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -501,9 +501,14 @@ class TantivyBackend:
             raise BackendUnavailable(f"search index cannot be opened: {exc}") from exc
         text_query = self._text_query(plan.text) if plan.text else None
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
-        query = _and([text_query] + [q for _, q in filter_queries])
+        fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
+        scored = text_query
+        if plan.boosts and plan.sort is None:
+            scored = self._boosted(text_query, plan.boosts)
+        query = _without(_and([scored] + [q for _, q in filter_queries] + fixed),
+                         plan.exclude_skus + plan.skip_skus)
         hits = self._hits(searcher, query, plan)
-        facets = self._facets(searcher, plan, text_query, filter_queries)
+        facets = self._facets(searcher, plan, _and([text_query] + fixed), filter_queries)
         total = hits[0]
         return SearchResult(total=total, hits=hits[1], facets=facets,
                             engine_ms=(time.perf_counter() - started) * 1000)
@@ -535,6 +540,26 @@ class TantivyBackend:
         return result.count, hits  # type: ignore[attr-defined]
 
     # -- query compilation ---------------------------------------------------------------
+    def _boosted(self, text_query: tantivy.Query | None, boosts: list[tuple[Filter, float]]
+                 ) -> tantivy.Query:
+        """Query-rule factors as extra SHOULD clauses that repeat the text query: a product in a
+        boost's filter gets its text score once more times (weight - 1), so it scores ``weight``
+        times as much; a bury by ``weight`` < 1 gives every product *outside* the filter
+        (1/weight - 1) more instead (the same order, and no negative scores). Matching is
+        unchanged: the extra clauses are optional."""
+        base = text_query if text_query is not None else Q.all_query()
+        clauses = [(Occur.Must, base)]
+        for flt, weight in boosts:
+            inside = Q.const_score_query(self._filter_query(flt), 0.0)
+            if weight > 1.0:
+                clauses.append((Occur.Should, Q.boost_query(
+                    Q.boolean_query([(Occur.Must, base), (Occur.Must, inside)]), weight - 1.0)))
+            elif 0.0 < weight < 1.0:
+                clauses.append((Occur.Should, Q.boost_query(
+                    Q.boolean_query([(Occur.Must, base), (Occur.MustNot, inside)]),
+                    1.0 / weight - 1.0)))
+        return Q.boolean_query(clauses)
+
     def _text_query(self, text: TextQuery) -> tantivy.Query:
         if text.alternatives:
             return Q.boolean_query([(Occur.Should, self._text_query(t))
@@ -624,8 +649,9 @@ class TantivyBackend:
         return _range(flt.field, flt.gte, flt.lte)
 
     # -- facets --------------------------------------------------------------------------
-    def _facets(self, searcher: tantivy.Searcher, plan: SearchPlan, text_query: tantivy.Query | None,
+    def _facets(self, searcher: tantivy.Searcher, plan: SearchPlan, base: tantivy.Query,
                 filter_queries: list[tuple[str, tantivy.Query]]) -> dict[str, FacetResult]:
+        """``base``: the text and the fixed filters, which every facet count keeps."""
         if not plan.facets:
             return {}
         filtered = {f for f, _ in filter_queries}
@@ -639,7 +665,8 @@ class TantivyBackend:
                 selected.setdefault(flt.field, set()).update(flt.values)
         out: dict[str, FacetResult] = {}
         for excluded, requests in groups.items():
-            query = _and([text_query] + [q for f, q in filter_queries if f != excluded])
+            query = _without(_and([base] + [q for f, q in filter_queries if f != excluded]),
+                             plan.exclude_skus)
             aggs: dict[str, Any] = {}
             for request in requests:
                 aggs.update(_aggregations(request))
@@ -649,13 +676,20 @@ class TantivyBackend:
         return {r.field: out[r.field] for r in plan.facets}
 
 
-def _and(queries: list[tantivy.Query | None]) -> tantivy.Query:
+def _and(queries: Sequence[tantivy.Query | None]) -> tantivy.Query:
     present = [q for q in queries if q is not None]
     if not present:
         return Q.all_query()
     if len(present) == 1:
         return present[0]
     return Q.boolean_query([(Occur.Must, q) for q in present])
+
+
+def _without(query: tantivy.Query, skus: tuple[str, ...]) -> tantivy.Query:
+    if not skus:
+        return query
+    return Q.boolean_query([(Occur.Must, query),
+                            (Occur.MustNot, Q.term_set_query(SCHEMA, "sku", list(skus)))])
 
 
 def _or(queries: list[tantivy.Query]) -> tantivy.Query:

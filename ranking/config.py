@@ -14,6 +14,7 @@ from typing import Any
 
 from catalog.errors import InvalidInput
 from indexer.plan import DEFAULT_FIELD_WEIGHTS, TEXT_FIELDS
+from ranking.rules import RuleSet
 from ranking.synonyms import SynonymSet
 
 SHIPPED = Path(__file__).parent / "configs"
@@ -52,14 +53,17 @@ class SearchConfig:
     max_query_words: int = 16
     synonyms: SynonymSet = field(default_factory=SynonymSet)
     synonym_rules: tuple[str, ...] = ()
+    rules: RuleSet = field(default_factory=RuleSet)  # merchandiser query rules ([[rules]])
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as stored beside evaluation results."""
         body = asdict(self)
+        del body["rules"]
         return {
             "name": body["name"], "version": body["version"], "description": body["description"],
             "fields": body["field_weights"], "typo": body["typo"],
             "synonyms": {"rules": list(self.synonym_rules)},
+            "rules": self.rules.to_list(),
             "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match",
                                              "popularity_boost", "relax_when_empty",
                                              "max_query_words")},
@@ -67,7 +71,8 @@ class SearchConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> SearchConfig:
-        known = {"name", "version", "description", "fields", "typo", "ranking", "synonyms"}
+        known = {"name", "version", "description", "fields", "typo", "ranking", "synonyms",
+                 "rules"}
         for key in data:
             if key not in known:
                 raise InvalidInput(f"{source}: unknown key {key!r}; known: {', '.join(sorted(known))}",
@@ -105,7 +110,8 @@ class SearchConfig:
         return cls(name=name, version=version, description=str(data.get("description", "")),
                    field_weights={k: float(v) for k, v in fields.items()}, typo=rules,
                    synonyms=SynonymSet.parse(lines, f"{source} [synonyms]"),
-                   synonym_rules=lines, **ranking)
+                   synonym_rules=lines, rules=RuleSet.parse(data.get("rules", []), source),
+                   **ranking)
 
 
 def _section(data: dict[str, Any], name: str, types: dict[str, type], source: str

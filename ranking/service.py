@@ -9,19 +9,20 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from catalog.errors import InvalidInput
-from catalog.fields import BY_NAME, DEFAULT_FACETS, FACETABLE, FILTERABLE
+from catalog.fields import BY_NAME, DEFAULT_FACETS, FACETABLE
 from catalog.settings import Settings
 from catalog.text import fold, words
 from indexer.base import SearchBackend
 from indexer.plan import (
     FacetRequest,
     FacetResult,
-    Filter,
-    RangeFilter,
+    Hit,
     SearchPlan,
     SearchResult,
     SortSpec,
@@ -29,8 +30,12 @@ from indexer.plan import (
     TextQuery,
 )
 from ranking.config import SearchConfig, load_config, shipped_names
+from ranking.filters import parse_filters
 from ranking.highlight import highlight, match_kind
 from ranking.query import parse_text, relaxed
+from ranking.rules import Pin, merged
+
+__all__ = ["SORTS", "SearchRequest", "SearchService", "facet_requests", "parse_filters"]
 
 SORTS: dict[str, SortSpec | None] = {
     "relevance": None,
@@ -53,45 +58,7 @@ class SearchRequest:
     explain: bool = False
     highlight: bool = True
     config: str | None = None  # a shipped configuration by name; None: the service's own
-
-
-def parse_filters(raw_filters: list[str]) -> list[Filter]:
-    """``brand:Acme`` (repeat for OR), ``price_per_piece:10..50``, ``weight_kg:..2``,
-    ``category:Fasteners > Bolts``. ``=`` works as well as ``:``."""
-    values: dict[str, list[str]] = {}
-    ranges: list[Filter] = []
-    for raw in raw_filters:
-        cut = min((i for i in (raw.find(":"), raw.find("=")) if i > 0), default=-1)
-        if cut < 0:
-            raise InvalidInput(f"filter {raw!r} must look like field:value", field="filter")
-        name, value = raw[:cut].strip(), raw[cut + 1 :].strip()
-        spec = BY_NAME.get(name)
-        if spec is None or name not in FILTERABLE:
-            raise InvalidInput(
-                f"unknown filter field {name!r}; filterable fields: {', '.join(FILTERABLE)}",
-                field=name,
-            )
-        if not value:
-            raise InvalidInput(f"filter on {name!r} has no value", field=name)
-        if spec.numeric:
-            lo, sep, hi = value.partition("..")
-            try:
-                if sep:
-                    gte = float(lo) if lo.strip() else None
-                    lte = float(hi) if hi.strip() else None
-                else:
-                    gte = lte = float(value)
-            except ValueError:
-                raise InvalidInput(
-                    f"filter on {name!r} needs a number or a range like 10..50, not {value!r}",
-                    field=name,
-                ) from None
-            if any(v is not None and not math.isfinite(v) for v in (gte, lte)):
-                raise InvalidInput(f"filter on {name!r} must be finite", field=name)
-            ranges.append(RangeFilter(name, gte, lte))
-        else:
-            values.setdefault(name, []).append(value)
-    return [TermsFilter(name, tuple(dict.fromkeys(v))) for name, v in values.items()] + ranges
+    customer_group: str | None = None  # for query rules limited to customer groups
 
 
 def facet_requests(names: list[str] | None) -> list[FacetRequest]:
@@ -127,8 +94,10 @@ def _facet_json(result: FacetResult) -> dict[str, Any]:
 
 class SearchService:
     def __init__(self, backend: SearchBackend, settings: Settings,
-                 config: SearchConfig | None = None) -> None:
+                 config: SearchConfig | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.backend = backend
+        self.clock = clock or (lambda: datetime.now(UTC))  # the time query rules see
         self.settings = settings
         self.config = config or load_config("default")
         self._configs: dict[str, SearchConfig] = {self.config.name: self.config}
@@ -167,34 +136,92 @@ class SearchService:
                 "search with filters instead", field="page")
         config = self._config(req.config)
         text = parse_text(q, config)
+        fired = config.rules.matching(q, self.clock(), req.customer_group)
+        pins, hidden, boosts, fixed, redirect = merged(fired)
         plan = SearchPlan(
             text=text,
             filters=parse_filters(req.filters),
             facets=facet_requests(req.facets),
             sort=SORTS[req.sort],
-            offset=(req.page - 1) * req.page_size,
-            limit=req.page_size,
             popularity_boost=config.popularity_boost,
             explain=req.explain,
+            fixed_filters=fixed,
+            boosts=boosts,
+            exclude_skus=tuple(sorted(hidden)),
         )
-        result = self.backend.search(plan)
+        pinned = self._pinned(plan, pins)
+        plan.skip_skus = tuple(hit.sku for _, hit in pinned)
+        offset = (req.page - 1) * req.page_size
+        result, organic = self._page(plan, pinned, offset, req.page_size)
         relaxed_query = False
-        if result.total == 0 and text and config.relax_when_empty:
+        if organic == 0 and text and config.relax_when_empty:
             looser = relaxed(text)
             if looser is not None:
                 plan.text = looser
-                result = self.backend.search(plan)
-                relaxed_query = result.total > 0
-        return self._response(req, plan, result, relaxed_query, started)
+                result, organic = self._page(plan, pinned, offset, req.page_size)
+                relaxed_query = organic > 0
+        body = self._response(req, plan, result, relaxed_query, started,
+                              {hit.sku for _, hit in pinned})
+        body["rules"] = [rule.id for rule in fired]
+        body["redirect"] = redirect
+        return body
+
+    def _pinned(self, plan: SearchPlan, pins: list[Pin]) -> list[tuple[int, Hit]]:
+        """The pinned products that exist and pass the request's and the rules' filters (hidden
+        ones were dropped by the rules), with their positions: by requested position; a position
+        already taken moves the later pin one down. Pinned products need not match the text."""
+        if not pins:
+            return []
+        found = self.backend.search(SearchPlan(
+            filters=[*plan.filters, TermsFilter("sku", tuple(p.sku for p in pins))],
+            fixed_filters=plan.fixed_filters, exclude_skus=plan.exclude_skus,
+            limit=len(pins), popularity_boost=False))
+        by_sku = {hit.sku: hit for hit in found.hits}
+        out: list[tuple[int, Hit]] = []
+        for pin in sorted((p for p in pins if p.sku in by_sku), key=lambda p: p.position):
+            position = max(pin.position, out[-1][0] + 1) if out else pin.position
+            out.append((position, by_sku[pin.sku]))
+        return out
+
+    def _page(self, plan: SearchPlan, pinned: list[tuple[int, Hit]], offset: int, limit: int
+              ) -> tuple[SearchResult, int]:
+        """One page of the whole list: pinned products at their positions, the organic results
+        (which leave the pinned ones out) in between. Pins beyond the end of the organic results
+        close the list. Returns the merged result and the number of organic results."""
+        wanted = [position for position, _ in pinned]
+
+        def before_page(positions: list[int]) -> int:
+            return sum(p <= offset for p in positions)
+
+        plan.offset, plan.limit = offset - before_page(wanted), limit
+        result = self.backend.search(plan)
+        if not pinned:
+            return result, result.total
+        organic = result.total
+        final = [min(p, organic + j) for j, p in enumerate(wanted, start=1)]
+        if before_page(final) != before_page(wanted):  # few results: some pins moved up
+            plan.offset = offset - before_page(final)
+            result = self.backend.search(plan)
+        at = {p: hit for p, (_, hit) in zip(final, pinned, strict=True)}
+        rest = iter(result.hits)
+        hits: list[Hit] = []
+        for position in range(offset + 1, offset + limit + 1):
+            hit = at.get(position) or next(rest, None)
+            if hit is None:  # past the organic results, pins are consecutive: nothing follows
+                break
+            hits.append(hit)
+        result.hits, result.total = hits, organic + len(pinned)
+        return result, organic
 
     def _response(self, req: SearchRequest, plan: SearchPlan, result: SearchResult,
-                  relaxed_query: bool, started: float) -> dict[str, Any]:
+                  relaxed_query: bool, started: float, pinned: set[str]) -> dict[str, Any]:
         terms = [t for q in ([plan.text, *plan.text.alternatives] if plan.text else [])
                  for t in q.terms]
         hits = []
         for hit in result.hits:
             body = dict(hit.source)
             body["score"] = round(hit.score, 4)
+            body["pinned"] = hit.sku in pinned
             if req.highlight and terms:
                 name_hl, name_matched = highlight(body.get("name") or "", terms)
                 body["highlights"] = {"name": name_hl}

@@ -12,7 +12,7 @@ from ranking.service import SearchRequest
 router = APIRouter(prefix="/v1", tags=["search"])
 
 _SEARCH_PARAMS = {"q", "filter", "sort", "page", "page_size", "facets", "explain", "highlight",
-                  "config"}
+                  "config", "customer_group"}
 
 
 @router.get("/search", response_model=None,
@@ -33,13 +33,17 @@ def search(
     highlight: bool = Query(True, description="Mark matched words with <em>."),
     config: str | None = Query(None, description="A shipped search configuration by name "
                                "(default: `default`)."),
+    customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
+                                       "group, for query rules limited to groups (until searches "
+                                       "are authenticated)."),
     svc: Services = Depends(services),
 ) -> Response:
     reject_unknown_params(request, _SEARCH_PARAMS)
     facet_list = None if facets is None else [f.strip() for f in facets.split(",") if f.strip()]
     body = svc.search.search(SearchRequest(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
-        explain=explain, highlight=highlight, config=config))
+        explain=explain, highlight=highlight, config=config,
+        customer_group=customer_group))
     body["search_id"] = svc.analytics.log_search(
         q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"], config=body["config"],
         page=page)

@@ -78,6 +78,15 @@ def test_filters_and_disjunctive_facets(loaded: str) -> None:
     assert facets["price_per_piece"]["min"] == pytest.approx(0.12)
 
 
+def test_search_takes_a_customer_group_and_reports_rules(loaded: str) -> None:
+    resp = httpx.get(loaded + "/v1/search", params={"q": "hex bolt", "customer_group": "wholesale"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["rules"] == [] and body["redirect"] is None  # the default config has no rules
+    assert {h["sku"] for h in body["hits"]} == {"FAS-1", "FAS-2"}
+    assert all(h["pinned"] is False for h in body["hits"])
+
+
 def test_autocomplete(loaded: str) -> None:
     body = httpx.get(loaded + "/v1/autocomplete", params={"q": "hex bo"}).json()
     assert body["completions"][0]["text"].startswith("hex bolt")

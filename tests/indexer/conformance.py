@@ -328,3 +328,122 @@ class BackendConformance:
         explain = body["hits"][0]["explain"]
         assert explain["matched"]["name"] == {"nitril": "typo", "gloves": "exact"}
         assert explain["unmatched_words"] == []
+
+    # -- query rules (merchandising) -------------------------------------------------------
+    RULE_RECORDS = [  # the same text; popularity alone orders them: R1, R2, R4, R3
+        make_record("R1", "Hex bolt alpha", brand="Boltronic", availability="in_stock",
+                    popularity=90.0),
+        make_record("R2", "Hex bolt beta", brand="Boltronic", availability="out_of_stock",
+                    popularity=80.0),
+        make_record("R3", "Hex bolt gamma", brand="Fastek", availability="in_stock", popularity=10.0),
+        make_record("R4", "Hex bolt delta", brand="Boltronic", availability="in_stock",
+                    popularity=50.0),
+        make_record("N1", "Nitrile gloves", brand="SafeHands", availability="in_stock",
+                    popularity=5.0),
+    ]
+
+    @staticmethod
+    def ruled(backend: Any, *rules: dict[str, Any], **kw: Any) -> SearchService:
+        from ranking.config import SearchConfig
+
+        backend.rebuild([BackendConformance.RULE_RECORDS])
+        config = SearchConfig.from_dict({"name": "merch", "rules": list(rules)})
+        return SearchService(backend, Settings(), config, **kw)
+
+    def test_rules_baseline_order(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend)
+        body = service.search(SearchRequest(q="hex bolt ", facets=[]))
+        assert [h["sku"] for h in body["hits"]] == ["R1", "R2", "R4", "R3"]
+        assert body["rules"] == [] and body["redirect"] is None
+
+    def test_rule_pins_at_positions_1_and_3_on_every_page(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "pins", "query_equals": "hex bolt", "pin": [
+            {"sku": "R3", "position": 3}, {"sku": "N1", "position": 1}]})
+        body = service.search(SearchRequest(q="hex bolt ", facets=[]))
+        assert [h["sku"] for h in body["hits"]] == ["N1", "R1", "R3", "R2", "R4"]
+        assert [h["pinned"] for h in body["hits"]] == [True, False, True, False, False]
+        assert body["total"] == 5 and body["rules"] == ["pins"]
+        pages = [service.search(SearchRequest(q="hex bolt ", facets=[], page=p, page_size=2))
+                 for p in (1, 2, 3)]
+        assert [[h["sku"] for h in b["hits"]] for b in pages] == [["N1", "R1"], ["R3", "R2"], ["R4"]]
+        assert {(b["total"], b["pages"]) for b in pages} == {(5, 3)}
+
+    def test_pins_past_the_end_close_the_list(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "late", "pin": [
+            {"sku": "N1", "position": 40}, {"sku": "R1", "position": 50}]})
+        assert self.skus(service, "hex bolt ") == ["R2", "R4", "R3", "N1", "R1"]
+        last = service.search(SearchRequest(q="hex bolt ", facets=[], page=2, page_size=4))
+        assert [h["sku"] for h in last["hits"]] == ["R1"] and last["total"] == 5
+
+    def test_pins_respect_filters_and_hiding(self, empty_backend: Any) -> None:
+        pin = {"id": "pin", "pin": [{"sku": "N1", "position": 1}, {"sku": "GONE", "position": 2}]}
+        service = self.ruled(empty_backend, pin)
+        filtered = service.search(SearchRequest(q="hex bolt ", facets=[],
+                                                filters=["brand:Boltronic"]))
+        assert [h["sku"] for h in filtered["hits"]] == ["R1", "R2", "R4"]  # N1 is not Boltronic
+        assert filtered["total"] == 3
+        hidden = self.ruled(empty_backend, pin, {"id": "hide", "hide": ["N1"]})
+        assert self.skus(hidden, "hex bolt ") == ["R1", "R2", "R4", "R3"]
+
+    def test_rule_hides_products_from_hits_totals_and_facets(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "hide", "hide": ["R1", "R3"]})
+        body = service.search(SearchRequest(q="hex bolt ", facets=["brand"]))
+        assert [h["sku"] for h in body["hits"]] == ["R2", "R4"] and body["total"] == 2
+        assert {v["value"]: v["count"] for v in body["facets"][0]["values"]} == {"Boltronic": 2}
+        assert self.skus(service, "R1") == []  # not even by its SKU
+
+    def test_rule_boost_moves_a_brand_up(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "fastek", "query_contains": "bolt",
+                                             "boost": [{"filter": "brand:Fastek", "weight": 3}]})
+        body = service.search(SearchRequest(q="hex bolt ", facets=[]))
+        assert [h["sku"] for h in body["hits"]] == ["R3", "R1", "R2", "R4"]
+        assert body["total"] == 4  # boosting matches nothing new
+        assert self.skus(service, "gloves ") == ["N1"]
+
+    def test_rule_bury_moves_out_of_stock_down(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "oos", "bury": [
+            {"filter": "availability:out_of_stock", "weight": 0.5}]})
+        assert self.skus(service, "hex bolt ") == ["R1", "R4", "R3", "R2"]
+        assert self.skus(service, "") == ["R1", "R4", "R3", "N1", "R2"]  # browsing too
+
+    def test_rule_filter_narrows_and_binds_every_facet(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "stock", "filter": ["availability:in_stock"]})
+        body = service.search(SearchRequest(q="hex bolt ", facets=["availability"],
+                                            filters=["availability:out_of_stock"]))
+        assert body["total"] == 0 and body["rules"] == ["stock"]  # the buyer cannot undo it
+        body = service.search(SearchRequest(q="hex bolt ", facets=["availability", "brand"]))
+        assert [h["sku"] for h in body["hits"]] == ["R1", "R4", "R3"]
+        counts = {f["field"]: {v["value"]: v["count"] for v in f["values"]} for f in body["facets"]}
+        assert counts == {"availability": {"in_stock": 3}, "brand": {"Boltronic": 2, "Fastek": 1}}
+
+    def test_rule_redirect_and_fired_ids(self, empty_backend: Any) -> None:
+        service = self.ruled(
+            empty_backend,
+            {"id": "gloves-page", "query_prefix": "nitrile", "redirect": "https://example.com/ppe"},
+            {"id": "everywhere", "boost": [{"filter": "brand:Fastek"}]},
+            {"id": "bolts-only", "query_equals": "hex bolt", "redirect": "/bolts"},
+        )
+        body = service.search(SearchRequest(q="Nitrile glo", facets=[]))
+        assert body["rules"] == ["gloves-page", "everywhere"]
+        assert body["redirect"] == "https://example.com/ppe"
+        assert [h["sku"] for h in body["hits"]] == ["N1"]  # results still come with a redirect
+        body = service.search(SearchRequest(q="HEX BOLT", facets=[]))
+        assert body["rules"] == ["everywhere", "bolts-only"] and body["redirect"] == "/bolts"
+
+    def test_rules_outside_their_time_window_or_group_do_not_fire(self, empty_backend: Any) -> None:
+        from datetime import UTC, datetime
+
+        windowed = {"id": "june", "active_from": "2026-06-01T00:00:00Z",
+                    "active_until": "2026-06-30T23:59:59Z", "hide": ["R1"]}
+        grouped = {"id": "vip", "customer_groups": ["vip"], "pin": [{"sku": "N1", "position": 1}]}
+        may = self.ruled(empty_backend, windowed, grouped,
+                         clock=lambda: datetime(2026, 5, 31, 23, 0, tzinfo=UTC))
+        body = may.search(SearchRequest(q="hex bolt ", facets=[]))
+        assert body["rules"] == [] and [h["sku"] for h in body["hits"]] == ["R1", "R2", "R4", "R3"]
+        june = self.ruled(empty_backend, windowed, grouped,
+                          clock=lambda: datetime(2026, 6, 15, tzinfo=UTC))
+        body = june.search(SearchRequest(q="hex bolt ", facets=[], customer_group="vip"))
+        assert body["rules"] == ["june", "vip"]
+        assert [h["sku"] for h in body["hits"]] == ["N1", "R2", "R4", "R3"]
+        assert june.search(SearchRequest(q="hex bolt ", facets=[],
+                                         customer_group="retail"))["rules"] == ["june"]
