@@ -7,10 +7,11 @@ runner needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from catalog.errors import InvalidInput
+from catalog.iterutil import batched
 from evaluation.judged import iter_catalog_records
 from evaluation.metrics import EvalResult
 from indexer.base import SearchBackend
@@ -19,21 +20,10 @@ from ranking.service import SearchRequest, SearchService
 _BATCH = 5_000
 
 
-def _batches(path: str) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for record in iter_catalog_records(path):
-        batch.append(record)
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def index_catalog(backend: SearchBackend, catalog_path: str,
                   progress: Callable[[int], None] | None = None) -> int:
     """Build the backend's index from the judged set's catalog; returns the product count."""
-    return backend.rebuild(_batches(catalog_path), progress)
+    return backend.rebuild(batched(iter_catalog_records(catalog_path), _BATCH), progress)
 
 
 def search_function(service: SearchService, depth: int) -> Callable[[str], list[str]]:

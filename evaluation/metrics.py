@@ -101,17 +101,22 @@ def _relevant(grades: dict[str, float]) -> int:
     return n
 
 
+def _found(ranking: list[str], grades: dict[str, float], k: int) -> int:
+    """Relevant products among the first ``k``."""
+    found = 0
+    for sku in ranking[:k]:
+        g = grades.get(sku)
+        if g is not None and g >= RELEVANT_GRADE:
+            found += 1
+    return found
+
+
 def recall(k: int) -> MetricFn:
     def metric(ranking: list[str], grades: dict[str, float]) -> float:
         total = _relevant(grades)
         if not total:
             return NAN
-        found = 0
-        for sku in ranking[:k]:
-            g = grades.get(sku)
-            if g is not None and g >= RELEVANT_GRADE:
-                found += 1
-        return found / total
+        return _found(ranking, grades, k) / total
 
     return metric
 
@@ -133,12 +138,7 @@ def precision(k: int) -> MetricFn:
     def metric(ranking: list[str], grades: dict[str, float]) -> float:
         if not _relevant(grades):
             return NAN
-        found = 0
-        for sku in ranking[:k]:
-            g = grades.get(sku)
-            if g is not None and g >= RELEVANT_GRADE:
-                found += 1
-        return found / k
+        return _found(ranking, grades, k) / k
 
     return metric
 

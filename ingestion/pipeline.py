@@ -22,12 +22,13 @@ import multiprocessing
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from queue import Empty
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from catalog.errors import IngestFatal
+from catalog.iterutil import batched
 from catalog.settings import Settings, get_settings
 from catalog.store import CatalogStore
 from ingestion.mapping import Mapping
@@ -103,17 +104,6 @@ class SeenSkus:
     def missing(self, skus: list[str]) -> list[str]:
         found = self._lookup(skus)
         return [s for s in skus if s not in found]
-
-
-def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 Validated = tuple[int, Record, list[ReportEntry]]
@@ -253,7 +243,7 @@ class _Run:
 
     def delete_missing(self, seen: SeenSkus) -> None:
         """Keyset pagination over the store survives deleting what it has passed."""
-        for skus in _chunks(self.store.iter_skus(), _DELETE_CHUNK):
+        for skus in batched(self.store.iter_skus(), _DELETE_CHUNK):
             gone = seen.missing(skus)
             if not gone:
                 continue
