@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.container import Services, build_services
-from api.routers import analytics, health, imports, products, search
+from api.routers import analytics, health, imports, merchandising, products, search
 from catalog.settings import Settings, get_settings
 
 
@@ -31,6 +31,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (search, products, imports, analytics, health):
+    for module in (search, products, imports, analytics, merchandising, health):
         app.include_router(module.router)
     return app

@@ -420,6 +420,128 @@ def analytics(
     out.print(table)
 
 
+# -- merchandising: synonyms and query rules as draft and live sets ---------------------
+
+synonyms_app = typer.Typer(help="Synonyms managed in the database (draft and live).",
+                           no_args_is_help=True)
+rules_app = typer.Typer(help="Query rules managed in the database (draft and live).",
+                        no_args_is_help=True)
+merchandising_app = typer.Typer(help="Draft and live synonyms and rules.", no_args_is_help=True)
+app.add_typer(synonyms_app, name="synonyms")
+app.add_typer(rules_app, name="rules")
+app.add_typer(merchandising_app, name="merchandising")
+
+
+@contextmanager
+def _merchandising() -> Iterator[Any]:
+    """The store alone: managing sets needs neither the search index nor the query log."""
+    from catalog.store import CatalogStore
+    from ranking.merchandising import MerchandisingStore
+
+    store = CatalogStore(get_settings().resolved_database_url())
+    try:
+        store.migrate()
+        yield MerchandisingStore(store.engine)
+    finally:
+        store.engine.dispose()
+
+
+def _import_set(kind: str, body: Any, publish_too: bool) -> None:
+    try:
+        with _merchandising() as merch:
+            version = merch.put_draft(kind, body)
+            err.print(f"{kind} draft saved: {len(body):,} entries, version {version}")
+            if publish_too:
+                _print_published(merch.publish())
+            else:
+                err.print("preview with config=draft; make it live with `discovery publish`")
+    except DiscoveryError as exc:
+        _fail(exc)
+
+
+def _print_published(result: dict[str, Any]) -> None:
+    for kind, state in result.items():
+        what = "published" if state["published"] else "unchanged"
+        err.print(f"{kind}: {what}, live version {state['version']}")
+
+
+@synonyms_app.command("import")
+def synonyms_import(
+    file: Annotated[Path, typer.Argument(help="Text file: one synonym rule per line "
+                                         "('a, b, c' or 'a => b'; '#' starts a comment).")],
+    publish_too: Annotated[bool, typer.Option("--publish", help="Make it live at once.")
+                           ] = False,
+) -> None:
+    """Replace the draft synonyms with the rules in FILE (nothing saved when a line is bad)."""
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(InvalidInput(f"cannot read {file}: {exc}", field="file"))
+    _import_set("synonyms", lines, publish_too)
+
+
+@rules_app.command("import")
+def rules_import(
+    file: Annotated[Path, typer.Argument(help="TOML with [[rules]] tables, or a JSON list of "
+                                         "rules (or an object with a 'rules' list).")],
+    publish_too: Annotated[bool, typer.Option("--publish", help="Make it live at once.")
+                           ] = False,
+) -> None:
+    """Replace the draft query rules with those in FILE (nothing saved when one is bad)."""
+    import tomllib
+
+    try:
+        text = file.read_text(encoding="utf-8")
+        data: Any = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        _fail(InvalidInput(f"cannot read {file}: {exc}", field="file"))
+    if isinstance(data, dict):
+        unknown = set(data) - {"rules"}
+        if unknown:
+            _fail(InvalidInput(f"{file}: only [[rules]] tables belong here, not "
+                               f"{', '.join(sorted(unknown))}", field=sorted(unknown)[0]))
+        data = data.get("rules", [])
+    _import_set("rules", data, publish_too)
+
+
+@app.command()
+def publish() -> None:
+    """Make the draft synonyms and rules live (one transaction; searches follow within ~1 s)."""
+    try:
+        with _merchandising() as merch:
+            _print_published(merch.publish())
+    except DiscoveryError as exc:
+        _fail(exc)
+
+
+@merchandising_app.command("show")
+def merchandising_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything as JSON.")] = False,
+) -> None:
+    """Show the draft and live synonyms and rules with their versions."""
+    try:
+        with _merchandising() as merch:
+            body = merch.describe()
+    except DiscoveryError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+        return
+    for kind, states in body.items():
+        for state in ("draft", "live"):
+            found = states[state]
+            if found is None:
+                out.print(f"{kind} {state}: none", highlight=False)
+                continue
+            out.print(f"{kind} {state}: version {found['version']}, {len(found['rules']):,} "
+                      f"entries, updated {found['updated_at']}", highlight=False, markup=False)
+            for entry in found["rules"]:
+                line = entry if isinstance(entry, str) else json.dumps(entry, ensure_ascii=False)
+                out.print(f"  {line}", highlight=False, markup=False)
+        if states["unpublished"]:
+            out.print(f"{kind}: the draft has unpublished changes", highlight=False)
+
+
 def main() -> None:
     app()
 

@@ -10,6 +10,7 @@ from catalog.settings import Settings
 from catalog.store import CatalogStore
 from indexer.base import SearchBackend
 from ranking.analytics import QueryLog
+from ranking.merchandising import MerchandisingStore
 from ranking.service import SearchService
 
 log = logging.getLogger("discovery")
@@ -22,6 +23,7 @@ class Services:
     backend: SearchBackend
     search: SearchService
     analytics: QueryLog = field(default_factory=lambda: QueryLog(None, enabled=False))
+    merchandising: MerchandisingStore | None = None  # synonyms and rules: draft and live
 
     def close(self) -> None:
         self.analytics.close()  # before the engine goes: it writes what is still queued
@@ -49,7 +51,9 @@ def build_services(settings: Settings) -> Services:
     heal_index(store, backend)
     analytics = QueryLog(store.engine, enabled=settings.analytics_enabled,
                          flush_interval_s=settings.analytics_flush_interval_s).start()
-    return Services(settings, store, backend, SearchService(backend, settings), analytics)
+    merchandising = MerchandisingStore(store.engine)
+    search = SearchService(backend, settings, merchandising=merchandising)
+    return Services(settings, store, backend, search, analytics, merchandising)
 
 
 def heal_index(store: CatalogStore, backend: SearchBackend) -> None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -115,3 +125,20 @@ class SearchEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))
     position: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, server_default=func.now())
+
+
+class MerchandisingSet(Base):
+    """The synonyms or the query rules a merchandiser manages, as a draft (previewed with
+    ``config=draft``) and as the live set every search uses. ``body`` is what the
+    configuration syntax holds: synonym rule lines, or rule tables as in ``[[rules]]``."""
+
+    __tablename__ = "merchandising_sets"
+    __table_args__ = (UniqueConstraint("kind", "state", name="uq_merchandising_sets_kind_state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "synonyms" | "rules"
+    state: Mapped[str] = mapped_column(String(10))  # "draft" | "live"
+    body: Mapped[list] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)

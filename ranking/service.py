@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from catalog.errors import InvalidInput
 from catalog.fields import BY_NAME, DEFAULT_FACETS, FACETABLE
@@ -35,7 +35,16 @@ from ranking.highlight import highlight, match_kind
 from ranking.query import parse_text, relaxed
 from ranking.rules import Pin, merged
 
-__all__ = ["SORTS", "SearchRequest", "SearchService", "facet_requests", "parse_filters"]
+__all__ = ["DRAFT", "SORTS", "Merchandising", "SearchRequest", "SearchService", "facet_requests", "parse_filters"]
+
+DRAFT = "draft"  # SearchRequest.config that previews the draft synonyms and rules
+
+
+class Merchandising(Protocol):
+    """Run-time synonyms and rules (``ranking.merchandising.MerchandisingStore``)."""
+
+    def overlay(self, config: SearchConfig, state: str = "live") -> SearchConfig: ...
+
 
 SORTS: dict[str, SortSpec | None] = {
     "relevance": None,
@@ -57,7 +66,8 @@ class SearchRequest:
     facets: list[str] | None = None  # None: the default facets
     explain: bool = False
     highlight: bool = True
-    config: str | None = None  # a shipped configuration by name; None: the service's own
+    config: str | None = None  # a shipped configuration by name; None: the service's own;
+    # "draft": the service's own with the draft synonyms and rules (preview before publishing)
     customer_group: str | None = None  # for query rules limited to customer groups
 
 
@@ -95,14 +105,22 @@ def _facet_json(result: FacetResult) -> dict[str, Any]:
 class SearchService:
     def __init__(self, backend: SearchBackend, settings: Settings,
                  config: SearchConfig | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, *,
+                 merchandising: Merchandising | None = None) -> None:
         self.backend = backend
+        self.merchandising = merchandising  # stored synonyms/rules laid over every config
         self.clock = clock or (lambda: datetime.now(UTC))  # the time query rules see
         self.settings = settings
         self.config = config or load_config("default")
         self._configs: dict[str, SearchConfig] = {self.config.name: self.config}
 
     def _config(self, name: str | None) -> SearchConfig:
+        if name == DRAFT and self.merchandising is not None:
+            return self.merchandising.overlay(self.config, "draft")
+        config = self._base_config(name)
+        return config if self.merchandising is None else self.merchandising.overlay(config, "live")
+
+    def _base_config(self, name: str | None) -> SearchConfig:
         if name is None:
             return self.config
         if name not in self._configs:
@@ -270,7 +288,7 @@ class SearchService:
         q = self._check_query(q)
         if not 1 <= limit <= 20:
             raise InvalidInput("limit must be between 1 and 20", field="limit")
-        text = parse_text(q, self.config)
+        text = parse_text(q, self._config(None))
         if text is None:
             return {"query": q, "completions": [], "products": [], "categories": [], "brands": [],
                     "took_ms": 0.0}

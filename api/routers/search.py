@@ -32,7 +32,8 @@ def search(
     explain: bool = Query(False, description="Explain why each hit matched."),
     highlight: bool = Query(True, description="Mark matched words with <em>."),
     config: str | None = Query(None, description="A shipped search configuration by name "
-                               "(default: `default`)."),
+                               "(default: `default`), or `draft` to preview the draft synonyms and rules; "
+                               "every configuration uses the published (live) ones."),
     customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
                                        "group, for query rules limited to groups (until searches "
                                        "are authenticated)."),

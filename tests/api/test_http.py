@@ -203,3 +203,52 @@ def test_bad_analytics_input_names_the_field(loaded: str, method: str, path: str
     resp = httpx.request(method, loaded + path, **kwargs)
     assert resp.status_code == status, resp.text
     assert resp.json()["error"] == "InvalidInput" and resp.json()["field"] == field
+
+
+def _search_skus(base: str, q: str, **params: str) -> list[str]:
+    resp = httpx.get(base + "/v1/search", params={"q": q, **params})
+    assert resp.status_code == 200, resp.text
+    return [h["sku"] for h in resp.json()["hits"]]
+
+
+def test_synonyms_and_rules_draft_preview_publish(loaded: str) -> None:
+    api = loaded + "/v1/merchandising"
+    try:
+        resp = httpx.put(api + "/synonyms", json={"rules": ["gauntlets => gloves"]})
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == {"kind": "synonyms", "state": "draft", "version": 1}
+        rule = {"id": "promo-bolts", "query_equals": "hex bolt",
+                "pin": [{"sku": "FAS-2", "position": 1}]}
+        assert httpx.put(api + "/rules", json={"rules": [rule]}).status_code == 200
+        preview = httpx.get(loaded + "/v1/search", params={"q": "gauntlets", "config": "draft"})
+        assert [h["sku"] for h in preview.json()["hits"]] == ["PPE-3"]
+        assert preview.json()["config"] == "draft"
+        assert _search_skus(loaded, "gauntlets") == []  # live: not yet
+        assert httpx.get(loaded + "/v1/search", params={"q": "hex bolt", "config": "draft"}
+                         ).json()["rules"] == ["promo-bolts"]
+        shown = httpx.get(api).json()
+        assert shown["synonyms"]["draft"]["rules"] == ["gauntlets => gloves"]
+        assert shown["synonyms"]["live"] is None and shown["synonyms"]["unpublished"] is True
+
+        published = httpx.post(api + "/publish")
+        assert published.status_code == 200, published.text
+        assert published.json()["synonyms"] == {"version": 1, "published": True}
+        deadline = time.monotonic() + 2
+        while _search_skus(loaded, "gauntlets") != ["PPE-3"]:
+            assert time.monotonic() < deadline, "the published synonyms did not reach search"
+            time.sleep(0.05)
+        body = httpx.get(loaded + "/v1/search", params={"q": "hex bolt"}).json()
+        assert body["rules"] == ["promo-bolts"] and body["hits"][0]["sku"] == "FAS-2"
+        assert body["hits"][0]["pinned"] is True
+
+        bad = httpx.put(api + "/synonyms", json={"rules": ["inox, a2", "a => b => c"]})
+        assert bad.status_code == 400
+        assert bad.json()["error"] == "InvalidInput" and "synonyms:2" in bad.json()["detail"]
+        bad_rule = httpx.put(api + "/rules", json={"rules": [{"id": "x", "pin": "FAS-1"}]})
+        assert bad_rule.status_code == 400 and bad_rule.json()["field"] == "rules[0].pin"
+        assert httpx.get(api).json()["synonyms"]["draft"]["version"] == 1  # nothing saved
+    finally:  # the server is shared: leave no synonyms or rules behind
+        httpx.put(api + "/synonyms", json={"rules": []})
+        httpx.put(api + "/rules", json={"rules": []})
+        httpx.post(api + "/publish")
+    assert _search_skus(loaded, "gauntlets") == []
