@@ -153,7 +153,9 @@ def test_openapi_docs(loaded: str) -> None:
     assert httpx.get(loaded + "/docs").status_code == 200
     paths = httpx.get(loaded + "/openapi.json").json()["paths"]
     assert {"/v1/search", "/v1/autocomplete", "/v1/products/{sku}", "/v1/catalog/imports",
-            "/v1/health"} <= set(paths)
+            "/v1/health", "/v1/events", "/v1/analytics/top-queries", "/v1/merchandising",
+            "/v1/merchandising/synonyms", "/v1/merchandising/rules",
+            "/v1/merchandising/publish"} <= set(paths)
 
 
 def _click_through_row(base: str, query: str, timeout: float = 5.0) -> dict:
