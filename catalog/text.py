@@ -119,3 +119,67 @@ def measurements(text: str) -> list[tuple[int, int, str]]:
 
 def canonical_measurements(text: str) -> list[str]:
     return [c for _, _, c in measurements(fold(text))]
+
+
+# -- sizes ------------------------------------------------------------------------------------
+# "4x4", "4 in. x 4 in.", "2 x 4", "300x200 mm": a size is its numbers, whatever the units and
+# spacing; it becomes one token ("size:4x4") on both sides. Thread codes like "M8x40" stay
+# codes (a letter right before the first number).
+_NUMBER = r"(?:\d+-\d+/\d+|\d+(?:[.,]\d+)?(?:/\d+)?)"
+_SIZE_UNIT = r"(?:\s*(?:inches|inch|in|ft|feet|mm|cm|m|\"|''|')\.?)?"
+_SIZE = re.compile(
+    rf"(?<![\w.,/-])({_NUMBER}){_SIZE_UNIT}\s*x\s*({_NUMBER}){_SIZE_UNIT}"
+    rf"(?:\s*x\s*({_NUMBER}){_SIZE_UNIT})?(?![\w/])"
+)
+
+
+def _number(text: str) -> float | None:
+    try:
+        if "-" in text:
+            whole, frac = text.split("-", 1)
+            num, den = frac.split("/")
+            return float(whole) + float(num) / float(den)
+        if "/" in text:
+            num, den = text.split("/")
+            return float(num) / float(den)
+        return float(text.replace(",", "."))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def sizes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of every size in the folded ``text``: '4 in. x 4 in. x 8 ft.'
+    -> 'size:4x4x8'; '2x4' -> 'size:2x4'."""
+    out = []
+    for m in _SIZE.finditer(text):
+        numbers = [_number(g) for g in m.groups() if g]
+        if any(n is None for n in numbers):
+            continue
+        canonical = "x".join(f"{n:.3f}".rstrip("0").rstrip(".") for n in numbers if n is not None)
+        out.append((m.start(), m.end(), f"size:{canonical}"))
+    return out
+
+
+def canonical_spans(text: str) -> list[tuple[int, int, str]]:
+    """Sizes and measurements of the folded ``text``, left to right, never overlapping (a size
+    wins over the measurements inside it)."""
+    found = sizes(text)
+    taken = [(s, e) for s, e, _ in found]
+    for start, end, canonical in measurements(text):
+        if not any(start < e and end > s for s, e in taken):
+            found.append((start, end, canonical))
+    return sorted(found)
+
+
+def canonical_tokens(text: str) -> list[str]:
+    """Every size and measurement of ``text`` in canonical form, for the index ('4 in. x 4 in.'
+    gives the size and both lengths); a size of three numbers also gives its first two
+    ('4x4x8' is a '4x4')."""
+    folded = fold(text)
+    out = []
+    for _, _, canonical in sizes(folded):
+        out.append(canonical)
+        if canonical.count("x") == 2:
+            out.append(canonical.rsplit("x", 1)[0])
+    out += [canonical for _, _, canonical in measurements(folded)]
+    return out

@@ -40,7 +40,7 @@ class TermClause:
     prefix: bool = False
     code_parts: tuple[str, ...] = ()
     optional: bool = False
-    unit: str | None = None  # a measurement ("4 cm") in canonical form ("40mm")
+    unit: str | None = None  # a measurement or size in canonical form ("40mm", "size:4x4")
 
     @property
     def has_digits(self) -> bool:

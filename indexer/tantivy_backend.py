@@ -29,7 +29,7 @@ import tantivy
 
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
-from catalog.text import canonical_measurements, normalize_part_number
+from catalog.text import canonical_tokens, normalize_part_number
 from indexer.plan import (
     FacetRequest,
     FacetResult,
@@ -48,7 +48,7 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
@@ -194,7 +194,7 @@ def to_document(record: Record) -> dict[str, Any]:
         "code": " ".join(v for v in (name, record["sku"], get("mpn"), get("model")) if v),
         "pn": pns,
         "pn_reversed": [pn[::-1] for pn in pns],  # the last characters, by prefix
-        "units": canonical_measurements(f"{name} {attributes}"),
+        "units": canonical_tokens(f"{name} {attributes}"),
         "availability_rank": availability_rank(get("availability")),
         "popularity_weight": (popularity if 0.0 <= popularity <= 100.0 else
                               (0.0 if popularity < 0 else 100.0)) / 100.0,

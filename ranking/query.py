@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from catalog.text import _WORD, code_parts, fold, has_digit, measurements, normalize_part_number
+from catalog.text import _WORD, canonical_spans, code_parts, fold, has_digit, normalize_part_number
 from indexer.plan import TermClause, TextQuery
 from ranking.config import SearchConfig
 
@@ -88,7 +88,7 @@ def _units_by_first_word(folded: str, spans: list[tuple[int, int, str]]
     """{index of a measurement's first word: (index of its last word, canonical form)}, for
     measurements made of whole words only ("4.8x300 mm" is a size code, not "300 mm")."""
     out: dict[int, tuple[int, str]] = {}
-    for start, end, canonical in measurements(folded):
+    for start, end, canonical in canonical_spans(folded):
         inside = [i for i, (s, e, _) in enumerate(spans) if s >= start and e <= end]
         partial = [i for i, (s, e, _) in enumerate(spans) if s < end and e > start]
         if inside and inside == partial:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.text import canonical_measurements, code_parts, fold, normalize_part_number
+from catalog.text import (
+    canonical_measurements,
+    canonical_tokens,
+    code_parts,
+    fold,
+    normalize_part_number,
+)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -33,3 +39,16 @@ def test_fold_and_part_numbers() -> None:
     assert fold("Kühlmittel Straße") == "kuhlmittel strasse"
     assert code_parts("DIN 933-M8X40") == ["din", "933", "m", "8", "x", "40"]
     assert normalize_part_number("DIN 933-M8X40") == normalize_part_number("din933 m8x40")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("4 in. x 4 in. x 8 ft. post", ["size:4x4x8", "size:4x4", "101.6mm", "101.6mm", "2438.4mm"]),
+    ("lumber 2x4", ["size:2x4"]),
+    ("Cable tie 4.8x300 mm", ["size:4.8x300"]),
+    ("1/2 in. x 2 ft. panel", ["size:0.5x2", "12.7mm", "609.6mm"]),
+    ("3-1/2 x 10", ["size:3.5x10"]),
+    ("M8x40 bolt", []),           # a thread code, not a size
+    ("box of 100", []),
+])
+def test_sizes_and_measurements_for_the_index(text: str, expected: list[str]) -> None:
+    assert canonical_tokens(text) == expected

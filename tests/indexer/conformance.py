@@ -151,6 +151,22 @@ class BackendConformance:
         assert self.skus(service, "jerrycan 5000 ml ") == ["C5"]
         assert self.skus(service, "jerrycan 5 l") == ["C5"]
 
+    @pytest.mark.parametrize("query, expected", [
+        ("lumber 2x4 ", "L24"), ("2 x 4 lumber", "L24"), ("lumber 2 in. x 4 in. ", "L24"),
+        ("4x4 post ", "P44"), ("cable tie 4.8 x 300 mm ", "C48"),
+    ])
+    def test_sizes_match_whatever_the_spelling(self, empty_backend: Any, query: str,
+                                               expected: str) -> None:
+        empty_backend.rebuild([[
+            make_record("L24", "Lumber stud 2 in. x 4 in. x 96 in."),
+            make_record("L26", "Lumber stud 2 in. x 6 in. x 96 in."),
+            make_record("P44", "Fence post 4 in. x 4 in. x 8 ft."),
+            make_record("C48", "Cable tie 4.8x300 mm black"),
+            make_record("M8", "Hex bolt M8x40"),
+        ]])
+        service = SearchService(empty_backend, Settings())
+        assert self.skus(service, query) == [expected]
+
     # -- synonyms ----------------------------------------------------------------------------
     def test_synonyms_two_way_one_way_and_multi_word(self, empty_backend: Any) -> None:
         from ranking.config import SearchConfig
