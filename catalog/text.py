@@ -25,6 +25,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def word_spans(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) of the words of an already folded text, as :func:`words` splits it."""
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+
+
 def code_parts(text: str) -> list[str]:
     """Runs of letters and runs of digits: 'DIN 933-M8x40' -> ['din','933','m','8','x','40']."""
     return _CODE_PART.findall(fold(text))

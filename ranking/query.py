@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from catalog.text import _WORD, canonical_spans, code_parts, fold, has_digit, normalize_part_number
+from catalog.text import (
+    canonical_spans,
+    code_parts,
+    fold,
+    has_digit,
+    normalize_part_number,
+    word_spans,
+)
 from indexer.plan import TermClause, TextQuery
 from ranking.config import SearchConfig
 
@@ -23,7 +30,7 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
     add alternative queries (``alternatives``); a product matching any of them matches.
     """
     folded = fold(raw)
-    spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+    spans = word_spans(folded)
     spans = spans[: config.max_query_words]
     if not spans:
         return None
