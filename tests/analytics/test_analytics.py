@@ -278,19 +278,6 @@ def test_events_validate_their_input(args: tuple[str, str], field: str) -> None:
     assert info.value.field == "position"
 
 
-def test_models_match_the_migration(tmp_path: Path) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from catalog.models import Base
-
-    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-    store.migrate()
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert [d for d in diff if "search_" in repr(d)] == []
-
-
 def test_cli_reports(tmp_path: Path) -> None:
     store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
     store.migrate()

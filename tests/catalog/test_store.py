@@ -87,3 +87,17 @@ def test_variants_delete_and_iteration(store: CatalogStore) -> None:
     assert store.delete(["P-2", "NOPE"]) == 1
     assert list(store.iter_skus()) == ["P-1", "Q-1"]
     assert store.count() == 2
+
+
+def test_models_match_the_migrations(tmp_path: Path) -> None:
+    """Every table, column and index of the models is what the Alembic migrations create."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from catalog.models import Base
+
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store.migrate()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

@@ -186,16 +186,3 @@ def test_cli_import_and_publish(tmp_path: Path) -> None:
                                        "redirect": "/safety"}]))
     done = _discovery(data, "rules", "import", str(rules_json), "--publish")
     assert done.returncode == 0 and "rules: published, live version 2" in done.stderr
-
-
-def test_model_matches_the_migration(tmp_path: Path) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from catalog.models import Base
-
-    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-    store.migrate()
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert [d for d in diff if "merchandising" in repr(d)] == []
