@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,10 @@ from catalog.models import SearchEvent, SearchQuery
 from catalog.store import CatalogStore
 from ranking import analytics
 from ranking.analytics import QueryLog
-from tests.catalog.test_store import _postgres_store
 
 DISCOVERY = str(Path(sys.executable).parent / "discovery")
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 SINCE = datetime(2025, 3, 2, tzinfo=UTC)  # the second half of the sequence is on and after it
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CatalogStore]:
-    if request.param == "sqlite":
-        s = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-        yield s
-        s.engine.dispose()
-    else:
-        yield from _postgres_store()
 
 
 def _count(store: CatalogStore, model: Any) -> int:

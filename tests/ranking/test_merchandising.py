@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from catalog.models import MerchandisingSet
 from catalog.store import CatalogStore
 from ranking.config import SearchConfig, load_config
 from ranking.merchandising import MerchandisingStore
-from tests.catalog.test_store import _postgres_store
 
 DISCOVERY = str(Path(sys.executable).parent / "discovery")
 RULE = {"id": "promo-bolts", "query_equals": "Hex Bolt", "pin": [{"sku": "FAS-2", "position": 1}],
@@ -31,16 +29,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CatalogStore]:
-    if request.param == "sqlite":
-        s = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-        yield s
-        s.engine.dispose()
-    else:
-        yield from _postgres_store()
 
 
 @pytest.fixture
