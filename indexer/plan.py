@@ -19,7 +19,7 @@ DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
     "brand": 2.0,
     "category": 1.5,
     "attributes": 1.0,
-    "description": 0.5,
+    "description": 3.0,
 }
 
 
@@ -53,6 +53,7 @@ class TextQuery:
     terms: list[TermClause]
     field_weights: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     min_should_match: int | None = None  # None: every required term must match
+    all_words_bonus: float = 0.0  # with min_should_match: extra share of score for full matches
     fuzzy_weight: float = 0.3  # weight of a typo-tolerant or prefix match, relative to exact
     code_phrase: tuple[str, ...] = ()  # the whole query as letter/digit runs, for part numbers
     code_phrase_weight: float = 4.0

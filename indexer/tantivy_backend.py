@@ -569,8 +569,14 @@ class TantivyBackend:
         alternatives = []
         if clauses:
             if text.min_should_match is not None:
+                every = Q.boolean_query(clauses)
                 clauses = [(Occur.Should, q) for _, q in clauses]
-                alternatives.append(Q.boolean_query(clauses, text.min_should_match))
+                some = Q.boolean_query(clauses, text.min_should_match)
+                if text.all_words_bonus > 0 and len(clauses) > 1:
+                    # coordination: a product matching every word scores (1 + bonus) times
+                    some = Q.boolean_query([(Occur.Must, some), (Occur.Should, Q.boost_query(
+                        every, text.all_words_bonus))])
+                alternatives.append(some)
             else:
                 alternatives.append(Q.boolean_query(clauses))
         if len(text.code_phrase) > 1:

@@ -46,8 +46,11 @@ class SearchConfig:
     description: str = ""
     field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     typo: TypoRules = field(default_factory=TypoRules)
-    fuzzy_weight: float = 0.3
-    minimum_should_match: float = 1.0  # share of the query's words a product must match
+    # The defaults are those of the shipped ``default`` configuration (configs/default.toml).
+    fuzzy_weight: float = 1.0
+    minimum_should_match: float = 0.01  # share of the query's words a product must match
+    all_words_bonus: float = 1.0  # with minimum_should_match < 1: products matching every
+    # word score (1 + all_words_bonus) times as much
     popularity_boost: bool = True
     relax_when_empty: bool = True  # retry with one word fewer required when nothing matches
     max_query_words: int = 16
@@ -64,7 +67,7 @@ class SearchConfig:
             "fields": body["field_weights"], "typo": body["typo"],
             "synonyms": {"rules": list(self.synonym_rules)},
             "rules": self.rules.to_list(),
-            "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match",
+            "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match", "all_words_bonus",
                                              "popularity_boost", "relax_when_empty",
                                              "max_query_words")},
         }
@@ -87,11 +90,15 @@ class SearchConfig:
                                    field=f"fields.{name}")
         typo = _section(data, "typo", {"one_typo_from": int, "two_typos_from": int}, source)
         ranking = _section(data, "ranking", {"fuzzy_weight": float, "minimum_should_match": float,
+                                             "all_words_bonus": float,
                                              "popularity_boost": bool, "relax_when_empty": bool,
                                              "max_query_words": int}, source)
         if not 0.0 < ranking.get("minimum_should_match", 1.0) <= 1.0:
             raise InvalidInput(f"{source}: [ranking] minimum_should_match must be in (0, 1]",
                                field="ranking.minimum_should_match")
+        if ranking.get("all_words_bonus", 0.0) < 0:
+            raise InvalidInput(f"{source}: [ranking] all_words_bonus must be >= 0",
+                               field="ranking.all_words_bonus")
         rules = TypoRules(**typo)
         if not 1 <= rules.one_typo_from <= rules.two_typos_from:
             raise InvalidInput(f"{source}: [typo] needs 1 <= one_typo_from <= two_typos_from",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from catalog.text import (
     canonical_spans,
@@ -74,6 +75,7 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
         raw=raw,
         terms=terms,
         min_should_match=min_match,
+        all_words_bonus=config.all_words_bonus,
         field_weights=dict(config.field_weights),
         fuzzy_weight=config.fuzzy_weight,
         code_phrase=phrase,
@@ -103,6 +105,12 @@ def _units_by_first_word(folded: str, spans: list[tuple[int, int, str]]
     return out
 
 
+def every_word(text: TextQuery) -> TextQuery:
+    """The same query with every word required (autocomplete suggests only full matches)."""
+    return replace(text, min_should_match=None,
+                   alternatives=[every_word(alt) for alt in text.alternatives])
+
+
 def relaxed(text: TextQuery) -> TextQuery | None:
     """The same query with one required word fewer, for a second try when nothing matched."""
     required = [t for t in text.terms if not t.optional]
@@ -114,6 +122,7 @@ def relaxed(text: TextQuery) -> TextQuery | None:
         terms=required,
         field_weights=text.field_weights,
         min_should_match=current - 1,
+        all_words_bonus=text.all_words_bonus,
         fuzzy_weight=text.fuzzy_weight,
         code_phrase=text.code_phrase,
         part_number=text.part_number,

@@ -32,7 +32,7 @@ from indexer.plan import (
 from ranking.config import SearchConfig, load_config, shipped_names
 from ranking.filters import parse_filters
 from ranking.highlight import highlight, match_kind
-from ranking.query import parse_text, relaxed
+from ranking.query import every_word, parse_text, relaxed
 from ranking.rules import Pin, merged
 
 __all__ = ["DRAFT", "SORTS", "Merchandising", "SearchRequest", "SearchService", "facet_requests", "parse_filters"]
@@ -283,21 +283,34 @@ class SearchService:
                 "unmatched_words": missing, "engine": engine}
 
     # -- autocomplete --------------------------------------------------------------------
-    def autocomplete(self, q: str, limit: int = 5) -> dict[str, Any]:
+    def autocomplete(self, q: str, limit: int = 5, *, customer_group: str | None = None,
+                     config: str | None = None) -> dict[str, Any]:
+        """Completions, products, categories and brands for the text typed so far. The query
+        rules that fire for the text apply as in search: hidden products and added filters
+        leave the suggestions, pinned products lead the product suggestions, boosts count."""
         started = time.perf_counter()
         q = self._check_query(q)
         if not 1 <= limit <= 20:
             raise InvalidInput("limit must be between 1 and 20", field="limit")
-        text = parse_text(q, self._config(None))
+        cfg = self._config(config)
+        text = parse_text(q, cfg)
+        if text is not None:  # suggestions complete what was typed: every word, then one fewer
+            text = every_word(text)
         if text is None:
             return {"query": q, "completions": [], "products": [], "categories": [], "brands": [],
-                    "took_ms": 0.0}
+                    "rules": [], "redirect": None, "took_ms": 0.0}
+        fired = cfg.rules.matching(q, self.clock(), customer_group)
+        pins, hidden, boosts, fixed, redirect = merged(fired)
         plan = SearchPlan(text=text, limit=40, popularity_boost=True,
-                          facets=[FacetRequest("brand", "terms", size=limit)])
+                          facets=[FacetRequest("brand", "terms", size=limit)],
+                          fixed_filters=fixed, boosts=boosts, exclude_skus=tuple(sorted(hidden)))
+        pinned = [hit for _, hit in self._pinned(plan, pins)]
+        plan.skip_skus = tuple(hit.sku for hit in pinned)
         result = self.backend.search(plan)
         if result.total == 0 and (looser := relaxed(text)) is not None:
             plan.text = looser
             result = self.backend.search(plan)
+        result.hits = pinned + result.hits
         terms = text.terms
         completions: dict[str, float] = defaultdict(float)
         categories: dict[str, float] = defaultdict(float)
@@ -323,6 +336,8 @@ class SearchService:
             ],
             "categories": [{"value": c} for c in _top(categories, limit)],
             "brands": brands[:limit],
+            "rules": [rule.id for rule in fired],
+            "redirect": redirect,
             "took_ms": round((time.perf_counter() - started) * 1000, 3),
         }
 

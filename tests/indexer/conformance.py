@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from catalog.settings import Settings
+from ranking.config import load_config
 from ranking.service import SearchRequest, SearchService
 from tests.factories import gtin13, make_record, random_catalog
 
@@ -41,6 +42,10 @@ FIXED = [
                 price_per_piece=3.4, popularity=15.0),
 ]
 
+# Matching rules are checked with every word required, so that a test names exactly the
+# products a query must find; the default's any-word matching has its own test.
+STRICT = load_config("strict")
+
 
 class BackendConformance:
     """Subclasses provide ``empty_backend`` (a fresh, empty backend)."""
@@ -56,7 +61,7 @@ class BackendConformance:
 
     @pytest.fixture
     def service(self, backend: Any) -> SearchService:
-        return SearchService(backend, Settings())
+        return SearchService(backend, Settings(), STRICT)
 
     @staticmethod
     def skus(service: SearchService, q: str, **kw: Any) -> list[str]:
@@ -72,6 +77,15 @@ class BackendConformance:
         # while typing, "bolt" is also the start of the brand Boltronic
         assert "FAS-000003" in self.skus(service, "hex bolt")
         assert self.skus(service, "nitrile gloves") == ["PPE-000004"]
+
+    def test_default_matches_any_word_and_ranks_full_matches_first(self, backend: Any) -> None:
+        service = SearchService(backend, Settings())  # the shipped default configuration
+        strict = set(self.skus(service, "hex bolt ", config="strict"))
+        broad = self.skus(service, "hex bolt ", page_size=50)
+        assert strict == {"FAS-000001", "FAS-000002"}
+        assert set(broad[:2]) == strict             # every word matched: first
+        assert len(broad) > 2                       # then products with one of the words
+        assert self.skus(service, "nitrile gloves ")[0] == "PPE-000004"
 
     def test_plural_and_singular_match(self, service: SearchService) -> None:
         assert "FAS-000001" in self.skus(service, "hex bolts ")
@@ -138,7 +152,7 @@ class BackendConformance:
             make_record("T50", "Steel tube 50 mm x 2 m"),
             make_record("P12", "Copper pipe 1/2 in, 3 m"),
         ]])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         assert self.skus(service, query) == ["T40"]
 
     def test_inches_and_litres(self, empty_backend: Any) -> None:
@@ -146,7 +160,7 @@ class BackendConformance:
             make_record("P12", "Copper pipe 1/2 in, 3 m"),
             make_record("C5", "Jerrycan 5 l, HDPE"),
         ]])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         assert self.skus(service, "copper pipe 12.7 mm ") == ["P12"]
         assert self.skus(service, "jerrycan 5000 ml ") == ["C5"]
         assert self.skus(service, "jerrycan 5 l") == ["C5"]
@@ -164,7 +178,7 @@ class BackendConformance:
             make_record("C48", "Cable tie 4.8x300 mm black"),
             make_record("M8", "Hex bolt M8x40"),
         ]])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         assert self.skus(service, query) == [expected]
 
     # -- synonyms ----------------------------------------------------------------------------
@@ -178,7 +192,7 @@ class BackendConformance:
             make_record("G1", "Work gauntlets leather"),
             make_record("G2", "Work gloves nitrile"),
         ]])
-        config = SearchConfig.from_dict({"synonyms": {"rules": [
+        config = SearchConfig.from_dict({"ranking": {"minimum_should_match": 1.0}, "synonyms": {"rules": [
             "stainless steel, inox", "gauntlets => gloves"]}})
         service = SearchService(empty_backend, Settings(), config)
         assert set(self.skus(service, "hex bolt inox ")) == {"S1", "S2"}
@@ -186,7 +200,7 @@ class BackendConformance:
         assert set(self.skus(service, "gauntlets ")) == {"G1", "G2"}      # one way ...
         assert set(self.skus(service, "gloves ")) == {"G2"}               # ... not back
         assert set(self.skus(service, "gauntlet ")) == {"G1", "G2"}       # singular works too
-        plain = SearchService(empty_backend, Settings())
+        plain = SearchService(empty_backend, Settings(), STRICT)
         assert set(self.skus(plain, "hex bolt inox ")) == {"S2"}          # only with the rules
 
     # -- typo tolerance ------------------------------------------------------------------
@@ -225,7 +239,7 @@ class BackendConformance:
     def test_disjunctive_facet_counts_match_independent_counts(self, empty_backend: Any) -> None:
         records = random_catalog(300)
         empty_backend.rebuild([records[:150], records[150:]])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         filters = {"brand": {"Fastek", "Voltix"}, "material": {"steel"}}
         body = service.search(SearchRequest(
             q="", filters=[f"{f}:{v}" for f, vs in filters.items() for v in sorted(vs)],
@@ -249,7 +263,7 @@ class BackendConformance:
     def test_range_filter_and_buckets(self, empty_backend: Any) -> None:
         records = random_catalog(200, seed=3)
         empty_backend.rebuild([records])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         body = service.search(SearchRequest(q="", filters=["price_per_piece:10..100"],
                                              facets=["price_per_piece", "weight_kg"]))
         inside = [r for r in records if 10 <= r["price_per_piece"] <= 100]
@@ -267,7 +281,7 @@ class BackendConformance:
     def test_hierarchical_categories(self, empty_backend: Any) -> None:
         records = random_catalog(120, seed=5)
         empty_backend.rebuild([records])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         body = service.search(SearchRequest(q="", filters=["category:Fasteners > Bolts"],
                                              facets=["category"]))
         in_bolts = [r for r in records if r["category"].startswith("Fasteners > Bolts")]
@@ -289,7 +303,7 @@ class BackendConformance:
     def test_sorting(self, empty_backend: Any, sort: str, key: str, reverse: bool) -> None:
         records = random_catalog(80, seed=11)
         empty_backend.rebuild([records])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         body = service.search(SearchRequest(q="", sort=sort, page_size=100, facets=[]))
         values = [h[key] for h in body["hits"]]
         assert values == sorted(values, reverse=reverse)
@@ -298,7 +312,7 @@ class BackendConformance:
     def test_sort_by_availability(self, empty_backend: Any) -> None:
         records = random_catalog(60, seed=13)
         empty_backend.rebuild([records])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         body = service.search(SearchRequest(q="", sort="availability", page_size=100, facets=[]))
         order = ["in_stock", "low_stock", "on_request", "out_of_stock"]
         ranks = [order.index(h["availability"]) for h in body["hits"]]
@@ -307,7 +321,7 @@ class BackendConformance:
     def test_paging_is_consistent(self, empty_backend: Any) -> None:
         records = random_catalog(95, seed=17)
         empty_backend.rebuild([records])
-        service = SearchService(empty_backend, Settings())
+        service = SearchService(empty_backend, Settings(), STRICT)
         seen: list[str] = []
         for page in range(1, 6):
             body = service.search(SearchRequest(q="item", page=page, page_size=20, facets=[]))
@@ -445,6 +459,23 @@ class BackendConformance:
         assert [h["sku"] for h in body["hits"]] == ["N1"]  # results still come with a redirect
         body = service.search(SearchRequest(q="HEX BOLT", facets=[]))
         assert body["rules"] == ["everywhere", "bolts-only"] and body["redirect"] == "/bolts"
+
+    def test_rules_apply_to_autocomplete(self, empty_backend: Any) -> None:
+        plain = self.ruled(empty_backend).autocomplete("hex bo", limit=5)
+        assert [p["sku"] for p in plain["products"]] == ["R1", "R2", "R4", "R3"]
+        assert plain["rules"] == [] and plain["redirect"] is None
+        service = self.ruled(
+            empty_backend,
+            {"id": "tidy", "query_prefix": "hex", "hide": ["R1"], "filter": ["brand:Boltronic"],
+             "pin": [{"sku": "R4", "position": 1}, {"sku": "N1", "position": 2}]},
+            {"id": "vip", "customer_groups": ["vip"], "query_prefix": "hex", "redirect": "/vip"})
+        body = service.autocomplete("hex bo", limit=5)
+        assert body["rules"] == ["tidy"] and body["redirect"] is None
+        # pinned first; the hidden one and other brands gone, a pinned one (N1) included
+        assert [p["sku"] for p in body["products"]] == ["R4", "R2"]
+        assert [b["value"] for b in body["brands"]] == ["Boltronic"]
+        vip = service.autocomplete("hex bo", limit=5, customer_group="vip")
+        assert vip["rules"] == ["tidy", "vip"] and vip["redirect"] == "/vip"
 
     def test_rules_outside_their_time_window_or_group_do_not_fire(self, empty_backend: Any) -> None:
         from datetime import UTC, datetime

@@ -32,5 +32,5 @@ def test_compare_configurations_notebook(tmp_path: Path, monkeypatch: pytest.Mon
     outputs = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code"
                       for o in cell.get("outputs", []))
     assert "queries: 3" in outputs
-    assert "ndcg@10" in outputs and "broad" in outputs
+    assert "ndcg@10" in outputs and "strict" in outputs
     assert (tmp_path / "experiment.json").exists()

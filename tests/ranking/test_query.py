@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.config import SearchConfig, TypoRules
+from ranking.config import SearchConfig, TypoRules, load_config
 from ranking.highlight import edit_distance, highlight
-from ranking.query import parse_text, relaxed
+from ranking.query import every_word, parse_text, relaxed
 
 
 @pytest.mark.parametrize("word, budget", [
@@ -63,7 +63,7 @@ def test_nothing_searchable() -> None:
 
 
 def test_relaxed_needs_one_word_fewer() -> None:
-    text = parse_text("red hex bolt", SearchConfig())
+    text = parse_text("red hex bolt", load_config("strict"))
     assert text is not None
     looser = relaxed(text)
     assert looser is not None and looser.min_should_match == 2
@@ -91,7 +91,11 @@ def test_minimum_should_match_share() -> None:
     loose = replace(SearchConfig(), minimum_should_match=0.5)
     text = parse_text("red hex bolt zinc", loose)
     assert text is not None and text.min_should_match == 2
-    assert parse_text("red hex bolt zinc", SearchConfig()).min_should_match is None  # type: ignore[union-attr]
+    strict = parse_text("red hex bolt zinc", load_config("strict"))
+    assert strict is not None and strict.min_should_match is None
+    broad = parse_text("red hex bolt zinc", SearchConfig())  # the default: any word
+    assert broad is not None and broad.min_should_match == 1 and broad.all_words_bonus == 1.0
+    assert every_word(broad).min_should_match is None
     looser = relaxed(text)
     assert looser is not None and looser.min_should_match == 1
     assert relaxed(looser) is None
