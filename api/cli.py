@@ -134,6 +134,11 @@ def search(
     page: Annotated[int, typer.Option(help="1-based page.")] = 1,
     page_size: Annotated[int, typer.Option(help="Hits per page.")] = 10,
     explain: Annotated[bool, typer.Option(help="Explain why each hit matched.")] = False,
+    config: Annotated[str | None, typer.Option(help="A shipped search configuration by name, "
+                                               "or 'draft' to preview draft synonyms and rules."
+                                               )] = None,
+    customer_group: Annotated[str | None, typer.Option(help="The buyer's customer group, for "
+                                                       "query rules limited to groups.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full JSON response.")] = False,
 ) -> None:
     """Search the catalog."""
@@ -143,7 +148,8 @@ def search(
         with _services() as svc:
             body = svc.search.search(SearchRequest(
                 q=query, filters=filter or [], sort=sort, page=page, page_size=page_size,
-                explain=explain, highlight=False, facets=None if as_json else []))
+                explain=explain, highlight=False, facets=None if as_json else [],
+                config=config, customer_group=customer_group))
     except DiscoveryError as exc:
         _fail(exc)
     if as_json:
@@ -151,6 +157,10 @@ def search(
         return
     out.print(f"{body['total']:,} hits in {body['took_ms']:.1f} ms"
               + (" (relaxed: not every word matched)" if body["relaxed"] else ""))
+    if body["rules"]:
+        out.print(f"rules fired: {', '.join(body['rules'])}", highlight=False)
+    if body["redirect"]:
+        out.print(f"redirect: {body['redirect']}", highlight=False)
     for i, hit in enumerate(body["hits"], start=(page - 1) * page_size + 1):
         price = hit.get("price_per_piece")
         price_text = f"{price:.2f} {hit.get('currency') or ''}" if price is not None else ""
@@ -162,11 +172,15 @@ def search(
 
 
 @app.command()
-def autocomplete(text: Annotated[str, typer.Argument(help="The text typed so far.")]) -> None:
+def autocomplete(
+    text: Annotated[str, typer.Argument(help="The text typed so far.")],
+    customer_group: Annotated[str | None, typer.Option(help="The buyer's customer group, for "
+                                                       "query rules limited to groups.")] = None,
+) -> None:
     """Show autocomplete suggestions."""
     try:
         with _services() as svc:
-            body = svc.search.autocomplete(text)
+            body = svc.search.autocomplete(text, customer_group=customer_group)
     except DiscoveryError as exc:
         _fail(exc)
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

@@ -82,6 +82,8 @@ class AutocompleteResponse(BaseModel):
     products: list[dict[str, Any]]
     categories: list[dict[str, Any]]
     brands: list[dict[str, Any]]
+    rules: list[str]  # ids of the query rules that fired
+    redirect: str | None
     took_ms: float
 
 

@@ -57,7 +57,12 @@ def autocomplete(
     request: Request,
     q: str = Query(..., description="The text typed so far."),
     limit: int = Query(5, description="Suggestions per kind (1-20)."),
+    config: str | None = Query(None, description="A shipped search configuration by name, or "
+                               "`draft` to preview the draft synonyms and rules."),
+    customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
+                                       "group, for query rules limited to groups."),
     svc: Services = Depends(services),
 ) -> Response:
-    reject_unknown_params(request, {"q", "limit"})
-    return json_response(svc.search.autocomplete(q, limit))
+    reject_unknown_params(request, {"q", "limit", "config", "customer_group"})
+    return json_response(svc.search.autocomplete(q, limit, customer_group=customer_group,
+                                                 config=config))
