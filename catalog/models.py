@@ -110,6 +110,7 @@ class SearchQuery(Base):
     customer: Mapped[str | None] = mapped_column(String(64))
     config: Mapped[str | None] = mapped_column(String(64))
     page: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[list | None] = mapped_column(JSON)  # ids of the query rules that fired
 
 
 class SearchEvent(Base):

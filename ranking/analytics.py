@@ -32,7 +32,7 @@ _MAX_TEXT = 1000  # the width of the query columns
 _MAX_KEY = 64  # sku, search id, customer, config
 
 _QUERY_COLUMNS = ("id", "created_at", "query", "query_norm", "filters", "hit_count", "took_ms",
-                  "customer", "config", "page")
+                  "customer", "config", "page", "rules")
 _EVENT_COLUMNS = ("search_id", "sku", "kind", "position", "created_at")
 
 
@@ -112,13 +112,14 @@ class QueryLog:
 
     # -- the request path -----------------------------------------------------------------
     def log_search(self, query: str, *, filters: list[str] | None, hit_count: int, took_ms: float,
-                   config: str | None, page: int, customer: str | None = None) -> str | None:
+                   config: str | None, page: int, customer: str | None = None,
+                   rules: list[str] | None = None) -> str | None:
         """Queue one search; returns its id (None when analytics is off, closed or full)."""
         if not self.enabled or self._closed:
             return None
         search_id = uuid.uuid4().hex
         if self._put(("q", search_id, self._clock(), query, filters, hit_count, took_ms, customer,
-                      config, page)):
+                      config, page, rules or None)):
             return search_id
         return None  # dropped: no id the events could refer to
 
@@ -205,8 +206,10 @@ class QueryLog:
                         f"VALUES ({', '.join([mark] * len(_QUERY_COLUMNS))})",
                         [(sid, stamp(ts), q[:_MAX_TEXT], normalize_query(q),
                           orjson.dumps(filters).decode() if filters else None, hits, took,
-                          _key(customer), _key(config), page)
-                         for sid, ts, q, filters, hits, took, customer, config, page in queries])
+                          _key(customer), _key(config), page,
+                          orjson.dumps(rules).decode() if rules else None)
+                         for sid, ts, q, filters, hits, took, customer, config, page, rules
+                         in queries])
                 if events:
                     conn.exec_driver_sql(
                         f"INSERT INTO search_events ({', '.join(_EVENT_COLUMNS)}) "

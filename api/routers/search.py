@@ -47,7 +47,7 @@ def search(
         customer_group=customer_group))
     body["search_id"] = svc.analytics.log_search(
         q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"], config=body["config"],
-        page=page)
+        page=page, rules=body["rules"])
     return json_response(body)
 
 

@@ -59,7 +59,8 @@ def test_the_writer_stores_full_batches_and_flush_writes_the_rest(store: Catalog
     qlog = RecordingLog(store.engine, flush_interval_s=60, batch_size=3).start()
     try:
         ids = [qlog.log_search(f"bolt {i}", filters=["brand:Fastek"], hit_count=i, took_ms=1.5,
-                               config="default", page=1) for i in range(7)]
+                               config="default", page=1, rules=["pin-bolts"] if i == 4 else [])
+               for i in range(7)]
         assert all(ids) and len(set(ids)) == 7
         _wait_for(lambda: qlog.written == 6)
         assert qlog.batches == [3, 3] and _count(store, SearchQuery) == 6
@@ -70,6 +71,10 @@ def test_the_writer_stores_full_batches_and_flush_writes_the_rest(store: Catalog
         assert (row.query, row.query_norm, row.filters, row.hit_count, row.page) == (
             "bolt 4", "bolt 4", ["brand:Fastek"], 4, 1)
         assert row.customer is None and row.config == "default"
+        assert row.rules == ["pin-bolts"]  # the ids of the rules that fired
+        with store.engine.connect() as conn:
+            first = conn.execute(select(SearchQuery).where(SearchQuery.id == ids[0])).one()
+        assert first.rules is None
         qlog.log_event("SKU-1", "click", search_id=ids[0], position=2)
     finally:
         qlog.close()
