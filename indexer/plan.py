@@ -39,6 +39,8 @@ class TermClause:
     fuzzy: int = 0
     prefix: bool = False
     code_parts: tuple[str, ...] = ()
+    compounds: tuple[str, ...] = ()  # the word written together with a neighbour ("kwik set"
+    # -> "kwikset"): a product holding the compound matches both words
     optional: bool = False
     unit: str | None = None  # a measurement or size in canonical form ("40mm", "size:4x4")
 

@@ -619,6 +619,10 @@ class TantivyBackend:
                 continue
             for stem in stems:
                 subs.append(Q.boost_query(Q.term_query(SCHEMA, field, stem), weight))
+        for compound in term.compounds:  # "kwik set" finds "Kwikset" (as a prefix while typing)
+            subs.append(Q.boost_query(
+                Q.fuzzy_term_query(SCHEMA, "all_plain", compound, 0, True, True) if term.prefix
+                else Q.term_query(SCHEMA, "all_plain", compound), top_weight))
         if term.fuzzy or term.prefix:
             subs.append(Q.boost_query(
                 Q.fuzzy_term_query(SCHEMA, "all_plain", term.text, term.fuzzy, True, term.prefix),

@@ -60,6 +60,8 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
             code_parts=tuple(code_parts(token)) if has_digit(token) else (),
             optional=token in STOP_WORDS and not only_stop_words and not is_last,
         ))
+    if config.join_compounds:
+        _join_compounds(terms)
     part_number = None
     phrase: tuple[str, ...] = ()
     if has_digit(raw):
@@ -90,6 +92,21 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
                 alternative.part_number, alternative.code_phrase = None, ()
                 query.alternatives.append(alternative)
     return query
+
+
+def _join_compounds(terms: list[TermClause]) -> None:
+    """Two neighbouring words may be one word in the catalog ("kwik set" / "Kwikset", "dish
+    washer" / "dishwasher"): each of the two also matches the compound, so a product holding
+    it matches both words. Only plain words of six letters together or more."""
+    for i in range(len(terms) - 1):
+        a, b = terms[i], terms[i + 1]
+        if not (a.text.isalpha() and b.text.isalpha()) or a.optional or b.optional:
+            continue
+        if len(a.text) + len(b.text) < 6:
+            continue
+        joined = a.text + b.text
+        terms[i] = replace(terms[i], compounds=terms[i].compounds + (joined,))
+        terms[i + 1] = replace(b, compounds=b.compounds + (joined,))
 
 
 def _units_by_first_word(folded: str, spans: list[tuple[int, int, str]]

@@ -8,6 +8,7 @@ if buyers would see the same behaviour on it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -86,6 +87,19 @@ class BackendConformance:
         assert set(broad[:2]) == strict             # every word matched: first
         assert len(broad) > 2                       # then products with one of the words
         assert self.skus(service, "nitrile gloves ")[0] == "PPE-000004"
+
+    def test_words_written_apart_find_the_compound(self, empty_backend: Any) -> None:
+        empty_backend.rebuild([[
+            make_record("K1", "Kwikset entry lever", brand="Kwikset"),
+            make_record("D1", "Dishwasher drain hose"),
+            make_record("S1", "Set screw kit"),
+        ]])
+        service = SearchService(empty_backend, Settings(), STRICT)
+        assert self.skus(service, "kwik set ") == ["K1"]
+        assert self.skus(service, "dish washer hose ") == ["D1"]
+        assert self.skus(service, "dish wash") == ["D1"]        # the compound as it is typed
+        off = SearchService(empty_backend, Settings(), replace(STRICT, join_compounds=False))
+        assert "K1" not in self.skus(off, "kwik set ")
 
     def test_plural_and_singular_match(self, service: SearchService) -> None:
         assert "FAS-000001" in self.skus(service, "hex bolts ")
