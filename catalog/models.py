@@ -10,7 +10,9 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -63,6 +65,28 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
+
+
+class ProductEmbedding(Base):
+    """The text embedding of a product under one model (S11). ``text_hash`` fingerprints the
+    text that was embedded, so a re-ingest or reindex re-encodes only products whose embedded
+    text changed; ``model_id`` keeps vectors of different models apart. ``vector`` holds
+    ``dim`` little-endian float32 values. ``updated_at`` is set by the writer with
+    microseconds, so that a vector index can pick up what changed since it last looked."""
+
+    __tablename__ = "product_embeddings"
+    __table_args__ = (
+        Index("ix_product_embeddings_model_updated", "model_id", "updated_at"),
+    )
+
+    model_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku: Mapped[str] = mapped_column(
+        ForeignKey("products.sku", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    text_hash: Mapped[str] = mapped_column(String(32))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ProductDocument(Base):

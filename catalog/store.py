@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog.fields import FIELDS
-from catalog.models import Base, Product, ProductDocument, ProductMedia
+from catalog.models import Base, Product, ProductDocument, ProductEmbedding, ProductMedia
 
 Record = dict[str, Any]
 
@@ -97,6 +98,16 @@ def _product_row(record: Record, digest: str) -> dict[str, Any]:
     row = {c: record.get(c) for c in _PRODUCT_COLUMNS}
     row["content_hash"] = digest
     return row
+
+
+@dataclass(frozen=True)
+class EmbeddingRow:
+    """One stored product embedding: ``vector`` is ``dim`` little-endian float32 values."""
+
+    sku: str
+    text_hash: str
+    dim: int
+    vector: bytes
 
 
 class CatalogStore:
@@ -215,8 +226,117 @@ class CatalogStore:
                 chunk = skus[i : i + _SQL_CHUNK]
                 conn.execute(delete(ProductDocument).where(ProductDocument.product_sku.in_(chunk)))
                 conn.execute(delete(ProductMedia).where(ProductMedia.product_sku.in_(chunk)))
+                conn.execute(delete(ProductEmbedding).where(ProductEmbedding.sku.in_(chunk)))
                 n += conn.execute(delete(Product).where(Product.sku.in_(chunk))).rowcount or 0
         return n
+
+    # -- embeddings (S11) -----------------------------------------------------------------
+    # Vectors travel as bytes here; ``embeddings/`` turns them into arrays. The catalog keeps
+    # them so that a restart or a reindex never recomputes what it already has.
+    def embedding_hashes(self, model_id: str, skus: Sequence[str]) -> dict[str, str]:
+        """{sku: text_hash} of the stored embeddings of these SKUs under ``model_id``."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                chunk = list(skus[i : i + _SQL_CHUNK])
+                found.update(conn.execute(
+                    select(ProductEmbedding.sku, ProductEmbedding.text_hash).where(
+                        ProductEmbedding.model_id == model_id, ProductEmbedding.sku.in_(chunk))
+                ).tuples().all())
+        return found
+
+    def get_embeddings(self, model_id: str, skus: Sequence[str]) -> dict[str, EmbeddingRow]:
+        """The stored embeddings of these SKUs under ``model_id`` (missing ones left out)."""
+        found: dict[str, EmbeddingRow] = {}
+        cols = (ProductEmbedding.sku, ProductEmbedding.text_hash, ProductEmbedding.dim,
+                ProductEmbedding.vector)
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                chunk = list(skus[i : i + _SQL_CHUNK])
+                for sku, text_hash, dim, vector in conn.execute(select(*cols).where(
+                        ProductEmbedding.model_id == model_id, ProductEmbedding.sku.in_(chunk))):
+                    found[sku] = EmbeddingRow(sku, text_hash, dim, bytes(vector))
+        return found
+
+    def upsert_embeddings(self, model_id: str, rows: Sequence[EmbeddingRow]) -> int:
+        """Insert or replace embeddings under ``model_id``; one transaction. The SKUs must be
+        in the store (a foreign key; a product's deletion deletes its embeddings)."""
+        if not rows:
+            return 0
+        now = datetime.now(UTC).replace(tzinfo=None)  # microseconds: see iter_embeddings
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            "INSERT INTO product_embeddings (model_id, sku, text_hash, dim, vector, updated_at) "
+            f"VALUES ({', '.join([mark] * 6)}) ON CONFLICT (model_id, sku) DO UPDATE SET "
+            "text_hash = excluded.text_hash, dim = excluded.dim, vector = excluded.vector, "
+            "updated_at = excluded.updated_at"
+        )
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(sql, [(model_id, r.sku, r.text_hash, r.dim, r.vector, now)
+                                       for r in rows])
+        return len(rows)
+
+    def delete_embeddings(self, *, skus: Iterable[str] | None = None,
+                          model_id: str | None = None, keep_model_id: str | None = None) -> int:
+        """Delete embeddings of these SKUs and/or of one model, or of every model but
+        ``keep_model_id`` (what a model change leaves behind). Returns the rows deleted."""
+        where = []
+        if model_id is not None:
+            where.append(ProductEmbedding.model_id == model_id)
+        if keep_model_id is not None:
+            where.append(ProductEmbedding.model_id != keep_model_id)
+        n = 0
+        with self.engine.begin() as conn:
+            if skus is None:
+                return conn.execute(delete(ProductEmbedding).where(*where)).rowcount or 0
+            sku_list = list(skus)
+            for i in range(0, len(sku_list), _SQL_CHUNK):
+                chunk = sku_list[i : i + _SQL_CHUNK]
+                n += conn.execute(delete(ProductEmbedding).where(
+                    ProductEmbedding.sku.in_(chunk), *where)).rowcount or 0
+        return n
+
+    def iter_embeddings(self, model_id: str, *, batch_size: int = 5_000,
+                        updated_since: datetime | None = None) -> Iterator[list[EmbeddingRow]]:
+        """Every embedding of ``model_id`` in SKU order, in batches (flat memory), or only
+        those written at or after ``updated_since`` (UTC, naive) for an incremental sync."""
+        last = ""
+        cols = (ProductEmbedding.sku, ProductEmbedding.text_hash, ProductEmbedding.dim,
+                ProductEmbedding.vector)
+        while True:
+            query = select(*cols).where(ProductEmbedding.model_id == model_id,
+                                        ProductEmbedding.sku > last)
+            if updated_since is not None:
+                query = query.where(ProductEmbedding.updated_at >= updated_since)
+            with self.engine.connect() as conn:
+                batch = [EmbeddingRow(sku, h, d, bytes(v)) for sku, h, d, v in conn.execute(
+                    query.order_by(ProductEmbedding.sku).limit(batch_size))]
+            if not batch:
+                return
+            yield batch
+            last = batch[-1].sku
+
+    def embedding_skus(self, model_id: str) -> list[str]:
+        """The SKUs that have an embedding under ``model_id``, sorted."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(ProductEmbedding.sku).where(ProductEmbedding.model_id == model_id)
+                .order_by(ProductEmbedding.sku)).scalars())
+
+    def embedding_state(self, model_id: str) -> tuple[int, datetime | None]:
+        """(count, newest ``updated_at``) of the embeddings of ``model_id``: a cheap check of
+        whether a saved vector index is still what the store holds."""
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(
+                select(func.count(), func.max(ProductEmbedding.updated_at))
+                .where(ProductEmbedding.model_id == model_id)).one()
+        return int(count), newest
+
+    def embedding_models(self) -> dict[str, int]:
+        """{model_id: number of stored embeddings}."""
+        with self.engine.connect() as conn:
+            return {m: int(c) for m, c in conn.execute(
+                select(ProductEmbedding.model_id, func.count()).group_by(ProductEmbedding.model_id))}
 
     # -- reads --------------------------------------------------------------------------
     def count(self) -> int:
