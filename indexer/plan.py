@@ -41,6 +41,7 @@ class TermClause:
     code_parts: tuple[str, ...] = ()
     compounds: tuple[str, ...] = ()  # the word written together with a neighbour ("kwik set"
     # -> "kwikset"): a product holding the compound matches both words
+    split_compound: bool = False  # a word no product holds may be two ("deckpaint")
     optional: bool = False
     unit: str | None = None  # a measurement or size in canonical form ("40mm", "size:4x4")
 

@@ -29,7 +29,7 @@ import tantivy
 
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
-from catalog.text import canonical_tokens, normalize_part_number
+from catalog.text import canonical_tokens, normalize_part_number, singular
 from indexer.plan import (
     FacetRequest,
     FacetResult,
@@ -499,7 +499,7 @@ class TantivyBackend:
             searcher = self._searcher()
         except ValueError as exc:  # pragma: no cover - corrupted or missing index files
             raise BackendUnavailable(f"search index cannot be opened: {exc}") from exc
-        text_query = self._text_query(plan.text) if plan.text else None
+        text_query = self._text_query(plan.text, searcher) if plan.text else None
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
         scored = text_query
@@ -560,11 +560,12 @@ class TantivyBackend:
                     1.0 / weight - 1.0)))
         return Q.boolean_query(clauses)
 
-    def _text_query(self, text: TextQuery) -> tantivy.Query:
+    def _text_query(self, text: TextQuery, searcher: tantivy.Searcher) -> tantivy.Query:
         if text.alternatives:
-            return Q.boolean_query([(Occur.Should, self._text_query(t))
+            return Q.boolean_query([(Occur.Should, self._text_query(t, searcher))
                                     for t in [replace(text, alternatives=[])] + text.alternatives])
-        clauses = [(Occur.Should if t.optional else Occur.Must, self._term_query(t, text))
+        clauses = [(Occur.Should if t.optional else Occur.Must,
+                     self._term_query(t, text, searcher))
                    for t in text.terms]
         alternatives = []
         if clauses:
@@ -602,7 +603,8 @@ class TantivyBackend:
             return alternatives[0]
         return Q.boolean_query([(Occur.Should, q) for q in alternatives])
 
-    def _term_query(self, term: TermClause, text: TextQuery) -> tantivy.Query:
+    def _term_query(self, term: TermClause, text: TextQuery, searcher: tantivy.Searcher
+                    ) -> tantivy.Query:
         top_weight = max(text.field_weights.values(), default=1.0)
         if term.unit:  # the measurement in any spelling, or the words exactly as typed
             literal: list[str | tuple[int, str]] = list(term.code_parts)
@@ -623,6 +625,11 @@ class TantivyBackend:
             subs.append(Q.boost_query(
                 Q.fuzzy_term_query(SCHEMA, "all_plain", compound, 0, True, True) if term.prefix
                 else Q.term_query(SCHEMA, "all_plain", compound), top_weight))
+        if term.split_compound and (halves := _split(term.text, searcher)):
+            # "deckpaint" is no word of the catalog, "deck" and "paint" are: match both
+            subs.append(Q.boost_query(Q.boolean_query(
+                [(Occur.Must, _or([Q.term_query(SCHEMA, "all_plain", form) for form in half]))
+                 for half in halves]), top_weight))
         if term.fuzzy or term.prefix:
             subs.append(Q.boost_query(
                 Q.fuzzy_term_query(SCHEMA, "all_plain", term.text, term.fuzzy, True, term.prefix),
@@ -684,6 +691,26 @@ class TantivyBackend:
             for request in requests:
                 out[request.field] = _facet_result(request, raw, selected.get(request.field, set()))
         return {r.field: out[r.field] for r in plan.facets}
+
+
+def _split(word: str, searcher: tantivy.Searcher) -> list[list[str]] | None:
+    """A word no product holds, cut in two words that products do hold (each of 3 letters or
+    more, either as written or in the singular), where the rarer of the two is most common;
+    each half is returned with the forms products hold. None when there is no such cut."""
+    if len(word) < 6 or not word.isalpha() or searcher.doc_freq("all_plain", word) > 0:
+        return None
+
+    def held(part: str) -> tuple[int, list[str]]:
+        forms = [f for f in dict.fromkeys((part, singular(part)))
+                 if searcher.doc_freq("all_plain", f) > 0]
+        return sum(searcher.doc_freq("all_plain", f) for f in forms), forms
+
+    best, best_df = None, 0
+    for cut in range(3, len(word) - 2):
+        (left_df, left), (right_df, right) = held(word[:cut]), held(word[cut:])
+        if min(left_df, right_df) > best_df:
+            best, best_df = [left, right], min(left_df, right_df)
+    return best
 
 
 def _and(queries: Sequence[tantivy.Query | None]) -> tantivy.Query:

@@ -52,7 +52,7 @@ class SearchConfig:
     all_words_bonus: float = 1.0  # with minimum_should_match < 1: products matching every
     # word score (1 + all_words_bonus) times as much
     popularity_boost: bool = True
-    join_compounds: bool = True  # "kwik set" also matches "kwikset"
+    compound_words: bool = True  # "kwik set" finds "kwikset", "deckpaint" finds "deck paint"
     relax_when_empty: bool = True  # retry with one word fewer required when nothing matches
     max_query_words: int = 16
     synonyms: SynonymSet = field(default_factory=SynonymSet)
@@ -69,7 +69,7 @@ class SearchConfig:
             "synonyms": {"rules": list(self.synonym_rules)},
             "rules": self.rules.to_list(),
             "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match", "all_words_bonus",
-                                             "popularity_boost", "join_compounds",
+                                             "popularity_boost", "compound_words",
                                              "relax_when_empty", "max_query_words")},
         }
 
@@ -91,7 +91,7 @@ class SearchConfig:
                                    field=f"fields.{name}")
         typo = _section(data, "typo", {"one_typo_from": int, "two_typos_from": int}, source)
         ranking = _section(data, "ranking", {"fuzzy_weight": float, "minimum_should_match": float,
-                                             "all_words_bonus": float, "join_compounds": bool,
+                                             "all_words_bonus": float, "compound_words": bool,
                                              "popularity_boost": bool, "relax_when_empty": bool,
                                              "max_query_words": int}, source)
         if not 0.0 < ranking.get("minimum_should_match", 1.0) <= 1.0:

@@ -60,8 +60,9 @@ def parse_text(raw: str, config: SearchConfig, *, as_you_type: bool = True,
             code_parts=tuple(code_parts(token)) if has_digit(token) else (),
             optional=token in STOP_WORDS and not only_stop_words and not is_last,
         ))
-    if config.join_compounds:
+    if config.compound_words:
         _join_compounds(terms)
+        terms = [replace(t, split_compound=True) if t.text.isalpha() else t for t in terms]
     part_number = None
     phrase: tuple[str, ...] = ()
     if has_digit(raw):

@@ -98,8 +98,22 @@ class BackendConformance:
         assert self.skus(service, "kwik set ") == ["K1"]
         assert self.skus(service, "dish washer hose ") == ["D1"]
         assert self.skus(service, "dish wash") == ["D1"]        # the compound as it is typed
-        off = SearchService(empty_backend, Settings(), replace(STRICT, join_compounds=False))
+        off = SearchService(empty_backend, Settings(), replace(STRICT, compound_words=False))
         assert "K1" not in self.skus(off, "kwik set ")
+
+    def test_a_word_written_together_finds_its_parts(self, empty_backend: Any) -> None:
+        empty_backend.rebuild([[
+            make_record("P1", "Deck paint slate grey 5 l"),
+            make_record("T1", "Stair tread oak"),
+            make_record("C1", "Carpet tile grey"),
+            make_record("C2", "Car wash brush with pet hair comb"),
+        ]])
+        service = SearchService(empty_backend, Settings(), STRICT)
+        assert self.skus(service, "deckpaint ") == ["P1"]
+        assert self.skus(service, "stairtreads") == ["T1"]        # the plural of a part
+        assert self.skus(service, "carpet ") == ["C1"]            # a word products hold stays whole
+        off = SearchService(empty_backend, Settings(), replace(STRICT, compound_words=False))
+        assert self.skus(off, "deckpaint ") == []
 
     def test_plural_and_singular_match(self, service: SearchService) -> None:
         assert "FAS-000001" in self.skus(service, "hex bolts ")
