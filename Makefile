@@ -2,14 +2,15 @@
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# torch comes from constraints.txt (the local CPU wheel); the stamp covers both files.
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install demo test test-fast bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,embeddings]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -29,7 +30,7 @@ bench: install
 	$(PY) benchmarks/bench_ingest.py
 
 lint: install
-	$(VENV)/bin/ruff check catalog ingestion indexer ranking evaluation api tests benchmarks
+	$(VENV)/bin/ruff check catalog ingestion indexer embeddings ranking evaluation api tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:

