@@ -239,10 +239,11 @@ class CatalogStore:
         with self.engine.connect() as conn:
             for i in range(0, len(skus), _SQL_CHUNK):
                 chunk = list(skus[i : i + _SQL_CHUNK])
-                found.update(conn.execute(
-                    select(ProductEmbedding.sku, ProductEmbedding.text_hash).where(
-                        ProductEmbedding.model_id == model_id, ProductEmbedding.sku.in_(chunk))
-                ).tuples().all())
+                for sku, digest in conn.execute(
+                        select(ProductEmbedding.sku, ProductEmbedding.text_hash).where(
+                            ProductEmbedding.model_id == model_id,
+                            ProductEmbedding.sku.in_(chunk))):
+                    found[sku] = digest
         return found
 
     def get_embeddings(self, model_id: str, skus: Sequence[str]) -> dict[str, EmbeddingRow]:
