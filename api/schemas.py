@@ -64,6 +64,9 @@ class SearchResponse(BaseModel):
     sort: str
     relaxed: bool
     config: str
+    facets_match: str = Field(description="`every_word`: the facets counted the products that "
+                              "match every word of the query (there were some); `any_word`: "
+                              "every product in the results")
     hits: list[HitOut]
     facets: list[FacetOut]
     engine_ms: float

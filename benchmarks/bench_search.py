@@ -92,7 +92,8 @@ def raw_engine_ms(backend: TantivyBackend, service: SearchService, q: str, filte
     over the already compiled queries (no query building, no stored-document reads)."""
     plan = SearchPlan(text=parse_text(q, service.config), filters=parse_filters(filters),
                       facets=facet_requests(FACETS.split(",")), limit=20)
-    text_q = backend._text_query(plan.text) if plan.text else None
+    searcher = backend._searcher()
+    text_q = backend._text_query(plan.text, searcher) if plan.text else None
     fqs = [(f.field, backend._filter_query(f)) for f in plan.filters]
     query = tb._and([text_q] + [fq for _, fq in fqs])
     groups: dict = {}
@@ -105,7 +106,6 @@ def raw_engine_ms(backend: TantivyBackend, service: SearchService, q: str, filte
         for req in reqs:
             agg.update(tb._aggregations(req))
         aggs.append((tb._and([text_q] + [fq for f, fq in fqs if f != key]), agg))
-    searcher = backend._searcher()
     t0 = time.perf_counter()
     searcher.search(query, limit=20, count=True, weight_by_field="popularity_weight")
     for agg_query, agg in aggs:

@@ -122,6 +122,9 @@ class SearchPlan:
     skip_skus: tuple[str, ...] = ()
     """Left out of hits and total but still counted in facets: pinned products, which ranking
     places itself."""
+    facet_text: TextQuery | None = None
+    """Facets count the products matching this stricter text (every word of a broad query)
+    when, with the filters, any product does; otherwise those matching ``text``."""
 
 
 @dataclass
@@ -164,3 +167,4 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, FacetResult]
     engine_ms: float = 0.0
+    facets_strict: bool = False  # the facets counted the products matching ``facet_text``

@@ -508,10 +508,18 @@ class TantivyBackend:
         query = _without(_and([scored] + [q for _, q in filter_queries] + fixed),
                          plan.exclude_skus + plan.skip_skus)
         hits = self._hits(searcher, query, plan)
-        facets = self._facets(searcher, plan, _and([text_query] + fixed), filter_queries)
+        facet_text, strict = text_query, False
+        if plan.facets and plan.facet_text is not None:
+            narrow = self._text_query(plan.facet_text, searcher)
+            matching = _without(_and([narrow] + [q for _, q in filter_queries] + fixed),
+                                plan.exclude_skus)
+            if searcher.search(matching, limit=1, count=True).count > 0:  # type: ignore[attr-defined]
+                facet_text, strict = narrow, True
+        facets = self._facets(searcher, plan, _and([facet_text] + fixed), filter_queries)
         total = hits[0]
         return SearchResult(total=total, hits=hits[1], facets=facets,
-                            engine_ms=(time.perf_counter() - started) * 1000)
+                            engine_ms=(time.perf_counter() - started) * 1000,
+                            facets_strict=strict)
 
     def _hits(self, searcher: tantivy.Searcher, query: tantivy.Query, plan: SearchPlan
               ) -> tuple[int, list[Hit]]:

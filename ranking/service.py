@@ -166,6 +166,8 @@ class SearchService:
             fixed_filters=fixed,
             boosts=boosts,
             exclude_skus=tuple(sorted(hidden)),
+            # broad matching: facets count the products matching every word, when there are any
+            facet_text=every_word(text) if text and text.min_should_match is not None else None,
         )
         pinned = self._pinned(plan, pins)
         plan.skip_skus = tuple(hit.sku for _, hit in pinned)
@@ -259,6 +261,7 @@ class SearchService:
             "sort": req.sort,
             "relaxed": relaxed_query,
             "config": req.config or self.config.name,
+            "facets_match": "every_word" if result.facets_strict else "any_word",
             "hits": hits,
             "facets": [_facet_json(f) for f in result.facets.values()],
             "engine_ms": round(result.engine_ms, 3),

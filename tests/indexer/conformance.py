@@ -88,6 +88,21 @@ class BackendConformance:
         assert len(broad) > 2                       # then products with one of the words
         assert self.skus(service, "nitrile gloves ")[0] == "PPE-000004"
 
+    def test_broad_matching_counts_facets_over_full_matches_when_there_are_any(
+            self, backend: Any) -> None:
+        service = SearchService(backend, Settings())
+
+        def brands(body: dict[str, Any]) -> int:
+            return sum(v["count"] for f in body["facets"] if f["field"] == "brand"
+                       for v in f["values"])
+
+        full = service.search(SearchRequest(q="hex bolt ", facets=["brand"]))
+        assert full["facets_match"] == "every_word" and full["total"] > 2
+        assert brands(full) == 2                      # the two hex bolts, not the long tail
+        partial = service.search(SearchRequest(q="hex gloves ", facets=["brand"]))
+        assert partial["facets_match"] == "any_word"  # nothing has both words: count all
+        assert brands(partial) == partial["total"]
+
     def test_words_written_apart_find_the_compound(self, empty_backend: Any) -> None:
         empty_backend.rebuild([[
             make_record("K1", "Kwikset entry lever", brand="Kwikset"),
