@@ -20,12 +20,13 @@ from embeddings.encoder import (
     text_hash,
 )
 from embeddings.pipeline import EmbedReport, embed_products
-from embeddings.vectors import VectorIndex, vectors_dir
+from embeddings.vectors import Selection, VectorIndex, vectors_dir
 
 __all__ = [
     "EmbedReport",
     "EncoderUnavailable",
     "QueryEmbeddingCache",
+    "Selection",
     "SentenceTransformerEncoder",
     "TextEncoder",
     "VectorIndex",

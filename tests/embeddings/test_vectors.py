@@ -52,6 +52,18 @@ def test_top_k_is_brute_force_with_and_without_filters() -> None:
     assert index.search(unit(rng, 1)[0], k=10, allowed=set()) == []
     assert len(index.search(unit(rng, 1)[0], k=5_000)) == 2_000
     assert VectorIndex("m", DIM).search(unit(rng, 1)[0]) == []
+    # a reusable selection answers the same, and stays right after the index changes
+    allowed = set(skus[::3])
+    selection = index.select(allowed)
+    q = unit(rng, 1)[0]
+    assert index.search(q, k=10, allowed=selection) == index.search(q, k=10, allowed=allowed)
+    index.delete([skus[0], skus[1]])
+    index.upsert(["NEW"], q[None])
+    del truth[skus[0]], truth[skus[1]]
+    truth["NEW"] = q
+    assert [s for s, _ in index.search(q, k=10, allowed=selection)] == brute(truth, q, 10,
+                                                                             allowed)
+    assert index.search(q, k=1, allowed=index.select(allowed | {"NEW"}))[0][0] == "NEW"
 
 
 def test_updates_and_deletes_keep_it_exact() -> None:
