@@ -28,6 +28,7 @@ test-fast: install
 bench: install
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_vectors.py
 
 lint: install
 	$(VENV)/bin/ruff check catalog ingestion indexer embeddings ranking evaluation api tests benchmarks
