@@ -19,6 +19,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build_services(settings)
+        served = app.state.services
+        if served.semantic is not None and served.search.config.hybrid.enabled:
+            served.semantic.start()  # load the encoder and vectors before the first search
         try:
             yield
         finally:

@@ -91,6 +91,9 @@ def ingest(
     report: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")] = None,
     delete_missing: Annotated[bool, typer.Option(
         help="Delete products that are not in the file.")] = False,
+    embed: Annotated[bool, typer.Option(
+        help="Compute the text embeddings of new and changed products for semantic search "
+        "(when DISCOVERY_SEMANTIC_SEARCH is on).")] = True,
 ) -> None:
     """Ingest a catalog file into the store and the search index.
 
@@ -121,7 +124,41 @@ def ingest(
     if result.entries_total > 20:
         err.print(f"  ... {result.entries_total - 20:,} more problems"
                   + (f"; all in {report}" if report else "; use --report FILE for all"))
+    if embed and settings.semantic_search and (result.created or result.updated):
+        _embed_catalog()
     raise typer.Exit(result.exit_code)
+
+
+def _embed_catalog() -> dict[str, Any]:
+    """Embeddings of every product whose embedded text is new or changed (resumable: what
+    was stored stays stored), then the saved vector index brought in step."""
+    from embeddings import VectorIndex, embed_products, get_encoder, vectors_dir
+
+    try:
+        with _services() as svc:
+            encoder = get_encoder(svc.settings)
+            with _progress("embedding", svc.store.count(), "products") as update:
+                done = embed_products(svc.store, encoder,
+                                      progress=lambda seen, total: update(seen, seen, total))
+            # the saved index, in step with the store: a server starts without reading it all
+            VectorIndex.open(vectors_dir(svc.settings), svc.store, encoder.model_id, encoder.dim)
+    except DiscoveryError as exc:
+        _fail(exc)
+    body = done.to_dict()
+    err.print(f"embedded {body['encoded']:,} products ({body['unchanged']:,} unchanged) "
+              f"at {body['products_per_s']:,.0f}/s")
+    return body
+
+
+@app.command()
+def embed(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Compute the text embeddings of products that have none or whose text changed (semantic
+    search). Safe to interrupt and run again: only what is missing is computed."""
+    body = _embed_catalog()
+    if as_json:
+        sys.stdout.write(json.dumps(body) + "\n")
 
 
 @app.command()
@@ -298,7 +335,7 @@ def eval_(
     import tempfile
 
     from catalog.settings import Settings
-    from evaluation.harness import headline, index_catalog, search_function
+    from evaluation.harness import headline, index_catalog, search_function, semantic_index
     from evaluation.judged import load_judged_set
     from evaluation.metrics import check_metric_names, required_depth
     from evaluation.runner import Experiment
@@ -318,6 +355,11 @@ def eval_(
         for warning in judged.warnings:
             err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
         settings = Settings(max_query_length=100_000)
+        semantic = None
+        if any(cfg.hybrid.enabled for cfg in configs):
+            with _progress("embedding products", None, "products") as update:
+                semantic = semantic_index(str(catalog), get_settings(),
+                                          lambda done, total: update(done, done, total or None))
         with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
             backend = TantivyBackend(Path(tmp) / "index", reload_interval_s=3600)
             try:
@@ -327,7 +369,7 @@ def eval_(
                 experiment = Experiment(judged_set=judged.describe(), metrics=names)
                 runs = []
                 for label, cfg in zip(("a", "b"), configs, strict=False):
-                    service = SearchService(backend, settings, cfg)
+                    service = SearchService(backend, settings, cfg, semantic=semantic)
                     with _progress(f"searching ({cfg.name})", len(judged.queries),
                                    "queries") as update:
                         runs.append(experiment.run(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from catalog.errors import InvalidInput
+import numpy as np
+
+from catalog.errors import DiscoveryError, InvalidInput
 from catalog.settings import Settings
 from catalog.store import CatalogStore
 from indexer.base import SearchBackend
 from ranking.analytics import QueryLog
+from ranking.hybrid import SemanticUnavailable
 from ranking.merchandising import MerchandisingStore
 from ranking.service import SearchService
 
@@ -24,8 +31,11 @@ class Services:
     search: SearchService
     analytics: QueryLog = field(default_factory=lambda: QueryLog(None, enabled=False))
     merchandising: MerchandisingStore | None = None  # synonyms and rules: draft and live
+    semantic: ServedEmbeddings | None = None  # hybrid search; None when semantic search is off
 
     def close(self) -> None:
+        if self.semantic is not None:
+            self.semantic.close()
         self.analytics.close()  # before the engine goes: it writes what is still queued
         self.backend.close()
         self.store.engine.dispose()
@@ -52,8 +62,133 @@ def build_services(settings: Settings) -> Services:
     analytics = QueryLog(store.engine, enabled=settings.analytics_enabled,
                          flush_interval_s=settings.analytics_flush_interval_s).start()
     merchandising = MerchandisingStore(store.engine)
-    search = SearchService(backend, settings, merchandising=merchandising)
-    return Services(settings, store, backend, search, analytics, merchandising)
+    semantic = ServedEmbeddings(settings, store) if settings.semantic_search else None
+    search = SearchService(backend, settings, merchandising=merchandising, semantic=semantic)
+    return Services(settings, store, backend, search, analytics, merchandising, semantic)
+
+
+class ServedEmbeddings:
+    """Semantic retrieval for a serving process (``ranking.hybrid.SemanticIndex``): the
+    encoder and the vector index load on first use (``start`` warms them in the background),
+    and the index picks up embeddings other processes stored every
+    ``vector_sync_interval_s``. When the encoder cannot load, hybrid searches fall back to
+    lexical results and the reason is logged once and shown by ``status``."""
+
+    def __init__(self, settings: Settings, store: CatalogStore) -> None:
+        self.settings, self.store = settings, store
+        self._lock = threading.Lock()
+        self._ready: tuple[Any, Any, Any] | None = None  # encoder, index, query cache
+        self._error: str | None = None
+        self._synced = 0.0
+        self._syncing = threading.Lock()
+        self._embedder: threading.Thread | None = None
+        self._embed_again = False
+        self.last_embed: dict[str, Any] | None = None
+
+    def start(self) -> ServedEmbeddings:
+        threading.Thread(target=self._load, name="embeddings-warmup", daemon=True).start()
+        return self
+
+    def _load(self) -> tuple[Any, Any, Any] | None:
+        with self._lock:
+            if self._ready is None and self._error is None:
+                try:
+                    from embeddings import (
+                        QueryEmbeddingCache,
+                        VectorIndex,
+                        get_encoder,
+                        vectors_dir,
+                    )
+
+                    encoder = get_encoder(self.settings).load()
+                    index = VectorIndex.open(vectors_dir(self.settings), self.store,
+                                             encoder.model_id, encoder.dim)
+                    cache = QueryEmbeddingCache(self.settings.embedding_query_cache_size)
+                    self._ready, self._synced = (encoder, index, cache), time.monotonic()
+                    log.info("semantic search ready: %d product vectors", len(index))
+                except DiscoveryError as exc:
+                    self._error = str(exc.detail)
+                    log.warning("semantic search unavailable, searches stay lexical: %s",
+                                self._error)
+            return self._ready
+
+    def _parts(self) -> tuple[Any, Any, Any]:
+        ready = self._ready or self._load()
+        if ready is None:
+            raise SemanticUnavailable(self._error or "semantic search is not available")
+        if time.monotonic() - self._synced > self.settings.vector_sync_interval_s:
+            self._sync(ready[1])
+        return ready
+
+    def _sync(self, index: Any) -> None:
+        if not self._syncing.acquire(blocking=False):
+            return  # another request is syncing; this one searches what is there
+        try:
+            self._synced = time.monotonic()
+            changes = index.sync(self.store)
+            if changes["upserted"] or changes["deleted"]:
+                log.info("vector index: %d vectors added or changed, %d removed",
+                         changes["upserted"], changes["deleted"])
+        finally:
+            self._syncing.release()
+
+    def status(self) -> dict[str, Any]:
+        if self._ready is not None:
+            return {"status": "ready", **self._ready[1].describe(),
+                    "embedding": bool(self._embedder and self._embedder.is_alive()),
+                    "last_embed": self.last_embed}
+        return {"status": "unavailable", "detail": self._error} if self._error else {
+            "status": "loading"}
+
+    def embed_changed(self) -> None:
+        """Compute the embeddings of new and changed products in a background thread (after
+        an import); a request while one runs makes it go round once more. The index picks
+        the vectors up as they are stored."""
+        with self._lock:
+            self._embed_again = True
+            if self._embedder is not None and self._embedder.is_alive():
+                return
+            self._embedder = threading.Thread(target=self._embed_loop, name="embeddings",
+                                              daemon=True)
+            self._embedder.start()
+
+    def _embed_loop(self) -> None:
+        from embeddings import embed_products
+
+        while True:
+            with self._lock:
+                if not self._embed_again:
+                    return
+                self._embed_again = False
+            ready = self._load()
+            if ready is None:
+                return
+            try:
+                report = embed_products(self.store, ready[0])
+                self.last_embed = report.to_dict()
+                self._synced = 0.0  # the next search syncs the index
+            except Exception:  # a background job must log, not die silently
+                log.exception("embedding new and changed products failed")
+                return
+
+    def close(self) -> None:
+        thread = self._embedder
+        if thread is not None and thread.is_alive():
+            thread.join(timeout=5)  # the stored vectors are safe; the next run resumes
+
+    # -- ranking.hybrid.SemanticIndex ------------------------------------------------------
+    def query_vector(self, text: str) -> np.ndarray:
+        encoder, _, cache = self._parts()
+        vector: np.ndarray = cache.encode(encoder, text)
+        return vector
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        found: list[tuple[str, float]] = self._parts()[1].search(vector, k)
+        return found
+
+    def similarities(self, vector: np.ndarray, skus: Sequence[str]) -> dict[str, float]:
+        found: dict[str, float] = self._parts()[1].scores(vector, skus)
+        return found
 
 
 def heal_index(store: CatalogStore, backend: SearchBackend) -> None:

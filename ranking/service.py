@@ -6,6 +6,7 @@ documented by the API's OpenAPI models.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -32,6 +33,7 @@ from indexer.plan import (
 from ranking.config import SearchConfig, load_config, shipped_names
 from ranking.filters import parse_filters
 from ranking.highlight import highlight, match_kind
+from ranking.hybrid import HybridConfig, SemanticIndex, SemanticUnavailable, fuse
 from ranking.query import every_word, parse_text, relaxed
 from ranking.rules import Pin, merged
 
@@ -106,8 +108,10 @@ class SearchService:
     def __init__(self, backend: SearchBackend, settings: Settings,
                  config: SearchConfig | None = None,
                  clock: Callable[[], datetime] | None = None, *,
-                 merchandising: Merchandising | None = None) -> None:
+                 merchandising: Merchandising | None = None,
+                 semantic: SemanticIndex | None = None) -> None:
         self.backend = backend
+        self.semantic = semantic  # embeddings for configurations with [hybrid] enabled
         self.merchandising = merchandising  # stored synonyms/rules laid over every config
         self.clock = clock or (lambda: datetime.now(UTC))  # the time query rules see
         self.settings = settings
@@ -172,16 +176,21 @@ class SearchService:
         pinned = self._pinned(plan, pins)
         plan.skip_skus = tuple(hit.sku for _, hit in pinned)
         offset = (req.page - 1) * req.page_size
-        result, organic = self._page(plan, pinned, offset, req.page_size)
+        engine: Any = self.backend
+        if (config.hybrid.enabled and text is not None and req.sort == "relevance"
+                and self.semantic is not None):
+            engine = _HybridView(self.backend, self.semantic, config.hybrid, q)
+        result, organic = self._page(plan, pinned, offset, req.page_size, engine)
         relaxed_query = False
         if organic == 0 and text and config.relax_when_empty:
             looser = relaxed(text)
             if looser is not None:
                 plan.text = looser
-                result, organic = self._page(plan, pinned, offset, req.page_size)
+                result, organic = self._page(plan, pinned, offset, req.page_size, engine)
                 relaxed_query = organic > 0
         body = self._response(req, plan, result, relaxed_query, started,
                               {hit.sku for _, hit in pinned})
+        body["retrieval"] = "hybrid" if getattr(engine, "used_semantic", False) else "lexical"
         body["rules"] = [rule.id for rule in fired]
         body["redirect"] = redirect
         return body
@@ -203,8 +212,8 @@ class SearchService:
             out.append((position, by_sku[pin.sku]))
         return out
 
-    def _page(self, plan: SearchPlan, pinned: list[tuple[int, Hit]], offset: int, limit: int
-              ) -> tuple[SearchResult, int]:
+    def _page(self, plan: SearchPlan, pinned: list[tuple[int, Hit]], offset: int, limit: int,
+              engine: Any = None) -> tuple[SearchResult, int]:
         """One page of the whole list: pinned products at their positions, the organic results
         (which leave the pinned ones out) in between. Pins beyond the end of the organic results
         close the list. Returns the merged result and the number of organic results."""
@@ -213,15 +222,16 @@ class SearchService:
         def before_page(positions: list[int]) -> int:
             return sum(p <= offset for p in positions)
 
+        engine = engine or self.backend
         plan.offset, plan.limit = offset - before_page(wanted), limit
-        result = self.backend.search(plan)
+        result = engine.search(plan)
         if not pinned:
             return result, result.total
         organic = result.total
         final = [min(p, organic + j) for j, p in enumerate(wanted, start=1)]
         if before_page(final) != before_page(wanted):  # few results: some pins moved up
             plan.offset = offset - before_page(final)
-            result = self.backend.search(plan)
+            result = engine.search(plan)
         at = {p: hit for p, (_, hit) in zip(final, pinned, strict=True)}
         rest = iter(result.hits)
         hits: list[Hit] = []
@@ -343,6 +353,66 @@ class SearchService:
             "redirect": redirect,
             "took_ms": round((time.perf_counter() - started) * 1000, 3),
         }
+
+
+class _HybridView:
+    """The backend as ``_page`` sees it in hybrid mode: the lexical results of the plan fused
+    with the products nearest to the query's embedding that pass the same filters and rules.
+    Computed once per query text (``_page`` may ask for two windows of the same list)."""
+
+    def __init__(self, backend: SearchBackend, semantic: SemanticIndex, config: HybridConfig,
+                 query: str) -> None:
+        self.backend, self.semantic, self.config, self.query = backend, semantic, config, query
+        self.used_semantic = False
+        self._done: tuple[Any, SearchResult, list[Hit]] | None = None
+
+    def search(self, plan: SearchPlan) -> SearchResult:
+        key = (plan.text, plan.skip_skus)
+        if self._done is None or self._done[0] != key:
+            self._done = (key, *self._fused(plan))
+        _, result, fused = self._done
+        window = fused[plan.offset : plan.offset + plan.limit]
+        return SearchResult(total=result.total, hits=window, facets=result.facets,
+                            engine_ms=result.engine_ms, facets_strict=result.facets_strict)
+
+    def _fused(self, plan: SearchPlan) -> tuple[SearchResult, list[Hit]]:
+        cfg = self.config
+        depth = max(cfg.candidates, plan.offset + plan.limit)
+        lexical = self.backend.search(dataclasses.replace(plan, offset=0, limit=depth))
+        if lexical.hits and lexical.hits[0].part_number_match:  # a part number: stay exact
+            self.used_semantic = False
+            return lexical, lexical.hits
+        started = time.perf_counter()
+        try:
+            vector = self.semantic.query_vector(self.query)
+        except SemanticUnavailable:  # logged where it happened: answer lexically
+            self.used_semantic = False
+            return lexical, lexical.hits
+        narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus)
+        near = [(sku, cos) for sku, cos in
+                self.semantic.nearest(vector, cfg.candidates * (4 if narrowed else 1))
+                if cos >= cfg.min_similarity]
+        semantic: list[tuple[Hit, float]] = []
+        facets, strict = lexical.facets, lexical.facets_strict
+        if near:  # the same filters, rules and hidden products as the lexical search
+            checked = self.backend.search(SearchPlan(
+                filters=[*plan.filters, TermsFilter("sku", tuple(s for s, _ in near))],
+                fixed_filters=plan.fixed_filters,
+                exclude_skus=plan.exclude_skus + plan.skip_skus, limit=len(near),
+                popularity_boost=False, facets=plan.facets if lexical.total == 0 else []))
+            found = {hit.sku: hit for hit in checked.hits}
+            semantic = [(found[s], cos) for s, cos in near if s in found][: cfg.candidates]
+            if lexical.total == 0:
+                facets, strict = checked.facets, False
+        similarity = (self.semantic.similarities(vector, [h.sku for h in lexical.hits])
+                      if cfg.fusion == "blend" else None)
+        fused = fuse(lexical.hits, semantic, cfg, similarity)
+        seen = {h.sku for h in lexical.hits}
+        extra = sum(hit.sku not in seen for hit, _ in semantic)
+        self.used_semantic = True
+        engine_ms = lexical.engine_ms + (time.perf_counter() - started) * 1000
+        return SearchResult(total=lexical.total + extra, hits=[], facets=facets,
+                            engine_ms=engine_ms, facets_strict=strict), fused
 
 
 def _top(weights: dict[str, float], n: int) -> list[str]:

@@ -19,5 +19,6 @@ def health(svc: Services = Depends(services)) -> Response:
         database = {"status": "error", "detail": str(exc)}
     index = svc.backend.health()
     ok = database["status"] == "ok" and index.get("status") == "ok"
-    return json_response({"status": "ok" if ok else "degraded", "database": database,
-                          "search": index}, status_code=200 if ok else 503)
+    body = {"status": "ok" if ok else "degraded", "database": database, "search": index,
+            "semantic": svc.semantic.status() if svc.semantic is not None else {"status": "off"}}
+    return json_response(body, status_code=200 if ok else 503)

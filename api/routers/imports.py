@@ -64,6 +64,9 @@ def create_import(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report.raise_for_fatal()
+    embedding = svc.semantic is not None and bool(report.created or report.updated)
+    if embedding:
+        svc.semantic.embed_changed()  # type: ignore[union-attr]
     body = report.to_dict()
     entries = body.pop("entries")[:_REPORT_ROWS]
     return json_response({
@@ -74,4 +77,5 @@ def create_import(
         "rejected": entries,
         "rejected_total": report.entries_total,
         "rejected_truncated": report.entries_total > len(entries),
+        "embedding": "started" if embedding else "not needed",
     })

@@ -1,0 +1,141 @@
+"""Hybrid search: fusion arithmetic, configuration checks, and the whole path with the real
+encoder over a real tantivy index: meaning finds what words miss, while filters, rules,
+facets and part numbers behave as in lexical search."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.errors import InvalidInput
+from catalog.settings import Settings
+from indexer.plan import Hit
+from indexer.tantivy_backend import TantivyBackend
+from ranking.config import SearchConfig, load_config
+from ranking.hybrid import EmbeddingSearch, HybridConfig, fuse
+from ranking.service import SearchRequest, SearchService
+from tests.factories import make_record
+
+
+def _hit(sku: str, score: float = 1.0) -> Hit:
+    return Hit(sku=sku, score=score, source={"sku": sku})
+
+
+def test_rrf_adds_reciprocal_ranks_of_both_lists() -> None:
+    cfg = HybridConfig(enabled=True, rrf_k=10.0, semantic_weight=1.0)
+    fused = fuse([_hit("A"), _hit("B"), _hit("C")], [(_hit("C"), 0.9), (_hit("D"), 0.8)], cfg)
+    scores = {h.sku: h.score for h in fused}
+    assert scores["C"] == pytest.approx(1 / 13 + 1 / 11)   # third lexically, first semantically
+    assert scores["A"] == pytest.approx(1 / 11)
+    assert scores["D"] == pytest.approx(1 / 12)
+    assert [h.sku for h in fused] == ["C", "A", "B", "D"]  # a tie keeps the lexical first
+    lexical_only = fuse([_hit("A"), _hit("B")], [(_hit("B"), 0.9)],
+                        replace(cfg, semantic_weight=0.0))
+    assert [h.sku for h in lexical_only] == ["A", "B"]
+
+
+def test_blend_mixes_normalised_lexical_scores_with_cosines() -> None:
+    cfg = HybridConfig(enabled=True, fusion="blend", semantic_weight=0.5)
+    fused = fuse([_hit("A", 10.0), _hit("B", 5.0)], [(_hit("C"), 0.9)], cfg,
+                 lexical_similarity={"A": 0.1, "B": 0.8})
+    scores = {h.sku: h.score for h in fused}
+    assert scores == pytest.approx({"A": 0.55, "B": 0.65, "C": 0.45})
+    assert [h.sku for h in fused] == ["B", "A", "C"]
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"fusion": "max"}, "hybrid.fusion"),
+    ({"rrf_k": 0}, "hybrid.rrf_k"),
+    ({"fusion": "blend", "semantic_weight": 1.5}, "hybrid.semantic_weight"),
+    ({"candidates": 0}, "hybrid.candidates"),
+    ({"min_similarity": 2}, "hybrid.min_similarity"),
+    ({"enabled": "yes"}, "hybrid.enabled"),
+    ({"k": 3}, "hybrid.k"),
+])
+def test_bad_hybrid_settings_name_the_key(values: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        SearchConfig.from_dict({"hybrid": values}, source="my.toml")
+    assert info.value.field == field and "my.toml" in str(info.value.detail)
+
+
+def test_the_shipped_hybrid_configuration_is_the_default_plus_semantic_retrieval() -> None:
+    hybrid, default = load_config("hybrid"), load_config("default")
+    assert hybrid.hybrid.enabled and not default.hybrid.enabled
+    assert hybrid.to_dict()["fields"] == default.to_dict()["fields"]
+    assert hybrid.to_dict()["ranking"] == default.to_dict()["ranking"]
+
+
+CATALOG = [
+    make_record("G1", "Nitrile disposable gloves, blue", brand="SafeHands",
+                category="Safety > Hand protection", popularity=10.0),
+    make_record("G2", "Leather rigger gloves", brand="Workwear Co",
+                category="Safety > Hand protection", popularity=10.0),
+    make_record("D1", "Cordless drill driver 18V", brand="Voltix",
+                category="Power tools > Drills", popularity=10.0),
+    make_record("D2", "Hammer drill SDS plus 800W", brand="Voltix",
+                category="Power tools > Drills", popularity=10.0),
+    make_record("P1", "Acrylic wall paint white 10 l", brand="Colorit",
+                category="Paint > Wall paint", popularity=10.0),
+    make_record("F1", "Hex bolt DIN 933 M8x40 zinc plated", brand="Fastek",
+                category="Fasteners > Bolts", popularity=10.0, mpn="DIN933-M8X40"),
+]
+
+
+@pytest.fixture(scope="module")
+def semantic() -> EmbeddingSearch:
+    from embeddings import QueryEmbeddingCache, VectorIndex, get_encoder, product_text
+
+    encoder = get_encoder(Settings())
+    index = VectorIndex(encoder.model_id, encoder.dim)
+    index.upsert([r["sku"] for r in CATALOG], encoder.encode([product_text(r) for r in CATALOG]))
+    return EmbeddingSearch(encoder, index, QueryEmbeddingCache(100))
+
+
+@pytest.fixture
+def service(tmp_path: Path, semantic: EmbeddingSearch) -> SearchService:
+    backend = TantivyBackend(tmp_path / "index", reload_interval_s=0)
+    backend.rebuild([CATALOG])
+    config = replace(load_config("hybrid"), hybrid=HybridConfig(enabled=True, candidates=3))
+    return SearchService(backend, Settings(), config, semantic=semantic)
+
+
+def _skus(body: dict[str, Any]) -> list[str]:
+    return [h["sku"] for h in body["hits"]]
+
+
+def test_meaning_finds_what_the_words_miss(service: SearchService) -> None:
+    lexical = service.search(SearchRequest(q="mittens ", facets=[], config="default"))
+    assert lexical["total"] == 0 and lexical["retrieval"] == "lexical"
+    body = service.search(SearchRequest(q="mittens ", facets=["brand"]))
+    assert body["retrieval"] == "hybrid"
+    assert set(_skus(body)[:2]) == {"G1", "G2"}
+    assert body["total"] == len(body["hits"]) == 3  # the semantic candidates
+    # facets come from the semantic results when the words matched nothing
+    brands = {v["value"] for f in body["facets"] for v in f["values"]}
+    assert {"SafeHands", "Workwear Co"} <= brands
+
+
+def test_filters_and_rules_hold_for_semantic_neighbours(service: SearchService) -> None:
+    body = service.search(SearchRequest(q="mittens ", facets=[], filters=["brand:Workwear Co"]))
+    assert _skus(body) == ["G2"]
+    hidden = replace(service.config, rules=load_config("hybrid").rules.parse(
+        [{"id": "no-g1", "hide": ["G1"]}], "test"))
+    ruled = SearchService(service.backend, service.settings, hidden, semantic=service.semantic)
+    body = ruled.search(SearchRequest(q="mittens ", facets=[]))
+    assert "G1" not in _skus(body) and body["rules"] == ["no-g1"]
+
+
+def test_part_numbers_stay_exact(service: SearchService) -> None:
+    body = service.search(SearchRequest(q="DIN933-M8X40", facets=[]))
+    assert body["retrieval"] == "lexical"
+    assert _skus(body) == ["F1"]
+
+
+def test_lexical_matches_keep_their_place(service: SearchService) -> None:
+    body = service.search(SearchRequest(q="cordless drill ", facets=[]))
+    assert body["retrieval"] == "hybrid"
+    assert _skus(body)[0] == "D1"  # first in both lists
+    assert "D2" in _skus(body)[:3]
