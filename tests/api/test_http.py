@@ -254,3 +254,25 @@ def test_synonyms_and_rules_draft_preview_publish(loaded: str) -> None:
         httpx.put(api + "/rules", json={"rules": []})
         httpx.post(api + "/publish")
     assert _search_skus(loaded, "gauntlets") == []
+
+
+def test_an_import_embeds_in_the_background_and_hybrid_search_uses_it(loaded: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 180
+    while True:  # the import started the embedding; health shows when it is done
+        semantic = httpx.get(loaded + "/v1/health").json()["semantic"]
+        if semantic.get("last_embed") and not semantic.get("embedding"):
+            break
+        assert semantic["status"] != "unavailable", semantic
+        assert time.monotonic() < deadline, semantic
+        time.sleep(0.5)
+    assert semantic["last_embed"]["encoded"] == 3  # the three accepted products
+    lexical = httpx.get(loaded + "/v1/search", params={"q": "mittens "}).json()
+    assert lexical["total"] == 0 and lexical["retrieval"] == "lexical"
+    hybrid = httpx.get(loaded + "/v1/search", params={"q": "mittens ", "config": "hybrid"}).json()
+    assert hybrid["retrieval"] == "hybrid" and hybrid["hits"][0]["sku"] == "PPE-3"
+    exact = httpx.get(loaded + "/v1/search", params={"q": "933-0840-A2", "config": "hybrid"}).json()
+    assert exact["retrieval"] == "lexical" and exact["hits"][0]["sku"] == "FAS-1"
+    ready = httpx.get(loaded + "/v1/health").json()["semantic"]
+    assert ready["status"] == "ready" and ready["count"] == 3
