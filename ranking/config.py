@@ -161,7 +161,18 @@ def shipped_names() -> list[str]:
 
 
 def load_config(name_or_path: str | Path | None) -> SearchConfig:
-    """A shipped configuration by name, or a TOML/JSON file by path."""
+    """A shipped configuration by name, or a TOML/JSON file by path. A file may start from
+    another configuration with ``base = "<shipped name or path>"``: its tables are laid over
+    the base's key by key (``[[rules]]`` and ``[synonyms]`` replace the base's)."""
+    data, path = _read_config(name_or_path, ())
+    return SearchConfig.from_dict(data, source=str(path))
+
+
+_TABLES = ("fields", "typo", "ranking", "hybrid")
+
+
+def _read_config(name_or_path: str | Path | None, seen: tuple[Path, ...]
+                 ) -> tuple[dict[str, Any], Path]:
     if name_or_path is None:
         name_or_path = "default"
     path = Path(name_or_path)
@@ -180,4 +191,21 @@ def load_config(name_or_path: str | Path | None) -> SearchConfig:
         raise InvalidInput(f"{path}: {exc}", field="config") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected a table of settings", field="config")
-    return SearchConfig.from_dict(data, source=str(path))
+    base = data.pop("base", None)
+    if base is None:
+        return data, path
+    if not isinstance(base, str) or not base:
+        raise InvalidInput(f"{path}: base is the name or path of a configuration", field="base")
+    if path.resolve() in seen:
+        raise InvalidInput(f"{path}: base configurations form a loop", field="base")
+    if not Path(base).suffix:  # a shipped name; a relative path is relative to this file
+        target: str | Path = base
+    else:
+        target = path.parent / base
+    merged, _ = _read_config(target, (*seen, path.resolve()))
+    for key, value in data.items():
+        if key in _TABLES and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged, path

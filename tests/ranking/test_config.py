@@ -69,3 +69,23 @@ def test_unknown_name_and_broken_file(tmp_path: Path) -> None:
 def test_every_shipped_configuration_loads() -> None:
     for name in shipped_names():
         assert load_config(name).name == name
+
+
+def test_a_configuration_can_start_from_a_base(tmp_path: Path) -> None:
+    tuned = tmp_path / "tuned.toml"
+    tuned.write_text('base = "strict"\nname = "tuned"\n[fields]\nname = 5.0\n')
+    config, strict = load_config(tuned), load_config("strict")
+    assert config.name == "tuned" and config.field_weights["name"] == 5.0
+    assert config.field_weights["brand"] == strict.field_weights["brand"]  # from the base
+    assert config.minimum_should_match == strict.minimum_should_match == 1.0
+    child = tmp_path / "child.toml"
+    child.write_text('base = "tuned.toml"\nname = "child"\n[ranking]\nfuzzy_weight = 0.5\n')
+    assert load_config(child).field_weights["name"] == 5.0  # a relative path: next to the file
+    loop = tmp_path / "loop.toml"
+    loop.write_text('base = "loop.toml"\n')
+    with pytest.raises(InvalidInput, match="loop"):
+        load_config(loop)
+    missing = tmp_path / "missing.toml"
+    missing.write_text('base = "nope"\n')
+    with pytest.raises(InvalidInput, match="no configuration named 'nope'"):
+        load_config(missing)
