@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services or build_services(settings)
         served = app.state.services
         if served.semantic is not None and served.search.config.hybrid.enabled:
-            served.semantic.start()  # load the encoder and vectors before the first search
+            served.semantic.start(catch_up=True)  # load the model and vectors, embed what lacks
         try:
             yield
         finally:

@@ -269,7 +269,8 @@ def demo(
         if not sample.exists():
             sample_catalog(products=n, out_file=sample, seed=42)
         try:
-            ingest(sample, mapping=None, report=None, delete_missing=False)
+            # the server embeds the products in the background once it is up
+            ingest(sample, mapping=None, report=None, delete_missing=False, embed=False)
         except typer.Exit as done:
             if done.exit_code not in (0, None):
                 raise

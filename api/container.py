@@ -85,8 +85,18 @@ class ServedEmbeddings:
         self._embed_again = False
         self.last_embed: dict[str, Any] | None = None
 
-    def start(self) -> ServedEmbeddings:
-        threading.Thread(target=self._load, name="embeddings-warmup", daemon=True).start()
+    def start(self, *, catch_up: bool = False) -> ServedEmbeddings:
+        """Load the encoder and the vector index in the background; with ``catch_up``, then
+        embed the products that have no vector yet (e.g. a catalog ingested with
+        ``--no-embed``): hybrid search covers them as their vectors land."""
+        def warm() -> None:
+            ready = self._load()
+            if ready is not None and catch_up:
+                stored, _ = self.store.embedding_state(ready[0].model_id)
+                if stored < self.store.count():
+                    self.embed_changed()
+
+        threading.Thread(target=warm, name="embeddings-warmup", daemon=True).start()
         return self
 
     def _load(self) -> tuple[Any, Any, Any] | None:
