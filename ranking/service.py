@@ -11,9 +11,12 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+import numpy as np
 
 from catalog.errors import InvalidInput
 from catalog.fields import BY_NAME, DEFAULT_FACETS, FACETABLE
@@ -355,6 +358,10 @@ class SearchService:
         }
 
 
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
+"""Encodes queries and searches vectors beside the lexical search (both release the GIL)."""
+
+
 class _HybridView:
     """The backend as ``_page`` sees it in hybrid mode: the lexical results of the plan fused
     with the products nearest to the query's embedding that pass the same filters and rules.
@@ -375,23 +382,27 @@ class _HybridView:
         return SearchResult(total=result.total, hits=window, facets=result.facets,
                             engine_ms=result.engine_ms, facets_strict=result.facets_strict)
 
+    def _neighbours(self, k: int) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        vector = self.semantic.query_vector(self.query)
+        return vector, self.semantic.nearest(vector, k)
+
     def _fused(self, plan: SearchPlan) -> tuple[SearchResult, list[Hit]]:
         cfg = self.config
         depth = max(cfg.candidates, plan.offset + plan.limit)
+        narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus)
+        # the query's embedding and its neighbours while the lexical search runs
+        pending = _POOL.submit(self._neighbours, cfg.candidates * (4 if narrowed else 1))
         lexical = self.backend.search(dataclasses.replace(plan, offset=0, limit=depth))
-        if lexical.hits and lexical.hits[0].part_number_match:  # a part number: stay exact
-            self.used_semantic = False
-            return lexical, lexical.hits
         started = time.perf_counter()
         try:
-            vector = self.semantic.query_vector(self.query)
+            vector, neighbours = pending.result()
         except SemanticUnavailable:  # logged where it happened: answer lexically
             self.used_semantic = False
             return lexical, lexical.hits
-        narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus)
-        near = [(sku, cos) for sku, cos in
-                self.semantic.nearest(vector, cfg.candidates * (4 if narrowed else 1))
-                if cos >= cfg.min_similarity]
+        if lexical.hits and lexical.hits[0].part_number_match:  # a part number: stay exact
+            self.used_semantic = False
+            return lexical, lexical.hits
+        near = [(sku, cos) for sku, cos in neighbours if cos >= cfg.min_similarity]
         semantic: list[tuple[Hit, float]] = []
         facets, strict = lexical.facets, lexical.facets_strict
         if near:  # the same filters, rules and hidden products as the lexical search
