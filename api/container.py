@@ -16,6 +16,7 @@ from catalog.settings import Settings
 from catalog.store import CatalogStore
 from indexer.base import SearchBackend
 from ranking.analytics import QueryLog
+from ranking.config import load_config
 from ranking.hybrid import SemanticUnavailable
 from ranking.merchandising import MerchandisingStore
 from ranking.service import SearchService
@@ -63,7 +64,8 @@ def build_services(settings: Settings) -> Services:
                          flush_interval_s=settings.analytics_flush_interval_s).start()
     merchandising = MerchandisingStore(store.engine)
     semantic = ServedEmbeddings(settings, store) if settings.semantic_search else None
-    search = SearchService(backend, settings, merchandising=merchandising, semantic=semantic)
+    search = SearchService(backend, settings, load_config(settings.search_config),
+                           merchandising=merchandising, semantic=semantic)
     return Services(settings, store, backend, search, analytics, merchandising, semantic)
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         0.5, description="Longest time a logged search waits before the background writer stores it."
     )
 
+    search_config: str = Field(
+        "default", description="The search configuration of requests that name none: a shipped "
+        "name (default, hybrid, lexical, strict) or a .toml/.json file.")
     semantic_search: bool = Field(
         True, description="Compute product text embeddings at ingestion and serve search "
         "configurations with [hybrid] enabled; off: every search is lexical.")

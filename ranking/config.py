@@ -47,7 +47,8 @@ class SearchConfig:
     description: str = ""
     field_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     typo: TypoRules = field(default_factory=TypoRules)
-    # The defaults are those of the shipped ``default`` configuration (configs/default.toml).
+    # The defaults are those of the shipped ``lexical`` configuration (configs/lexical.toml);
+    # ``default`` is that plus [hybrid].
     fuzzy_weight: float = 1.0
     minimum_should_match: float = 0.01  # share of the query's words a product must match
     all_words_bonus: float = 1.0  # with minimum_should_match < 1: products matching every

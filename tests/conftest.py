@@ -46,3 +46,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CatalogSto
         s.engine.dispose()
     else:
         yield from _postgres_store()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes into the checkout's ./data: commands and servers the tests start (and
+    settings read in-process) use a data folder of the test session unless a test sets one."""
+    before = os.environ.get("DISCOVERY_DATA_DIR")
+    os.environ["DISCOVERY_DATA_DIR"] = str(tmp_path_factory.mktemp("discovery-data"))
+    yield
+    if before is None:
+        os.environ.pop("DISCOVERY_DATA_DIR", None)
+    else:
+        os.environ["DISCOVERY_DATA_DIR"] = before

@@ -26,8 +26,9 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("server-data")
     port = _free_port()
+    # lexical by default: the tests of matching name exact results; hybrid has its own test
     env = dict(os.environ, DISCOVERY_DATA_DIR=str(data_dir), DISCOVERY_INDEX_RELOAD_INTERVAL_S="0",
-               DISCOVERY_MAX_UPLOAD_MB="1")
+               DISCOVERY_MAX_UPLOAD_MB="1", DISCOVERY_SEARCH_CONFIG="lexical")
     env.pop("DISCOVERY_DATABASE_URL", None)
     proc = subprocess.Popen([DISCOVERY, "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -11,13 +11,13 @@ from catalog.errors import InvalidInput
 from ranking.config import SearchConfig, load_config, shipped_names
 
 
-def test_default_is_shipped_and_matches_the_code_defaults() -> None:
-    assert "default" in shipped_names()
+def test_default_is_shipped_and_the_code_defaults_are_lexical() -> None:
+    assert {"default", "lexical", "hybrid", "strict"} <= set(shipped_names())
     shipped = load_config("default")
-    assert shipped.to_dict()["fields"] == SearchConfig().to_dict()["fields"]
-    assert shipped.to_dict()["typo"] == SearchConfig().to_dict()["typo"]
-    assert shipped.to_dict()["ranking"] == SearchConfig().to_dict()["ranking"]
-    assert load_config(None) == shipped
+    assert load_config(None) == shipped and shipped.hybrid.enabled
+    lexical = load_config("lexical").to_dict()
+    for table in ("fields", "typo", "ranking", "hybrid"):  # a file without a base starts here
+        assert lexical[table] == SearchConfig().to_dict()[table]
 
 
 def test_round_trip_through_a_file(tmp_path: Path) -> None:

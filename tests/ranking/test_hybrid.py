@@ -61,11 +61,13 @@ def test_bad_hybrid_settings_name_the_key(values: dict[str, Any], field: str) ->
     assert info.value.field == field and "my.toml" in str(info.value.detail)
 
 
-def test_the_shipped_hybrid_configuration_is_the_default_plus_semantic_retrieval() -> None:
-    hybrid, default = load_config("hybrid"), load_config("default")
-    assert hybrid.hybrid.enabled and not default.hybrid.enabled
-    assert hybrid.to_dict()["fields"] == default.to_dict()["fields"]
-    assert hybrid.to_dict()["ranking"] == default.to_dict()["ranking"]
+def test_the_shipped_hybrid_configuration_is_lexical_plus_semantic_and_the_default() -> None:
+    hybrid, lexical = load_config("hybrid"), load_config("lexical")
+    assert hybrid.hybrid.enabled and not lexical.hybrid.enabled
+    assert hybrid.to_dict()["fields"] == lexical.to_dict()["fields"]
+    assert hybrid.to_dict()["ranking"] == lexical.to_dict()["ranking"]
+    assert load_config("default").to_dict() | {"name": "hybrid"} == hybrid.to_dict() | {
+        "version": 3, "description": load_config("default").description}
 
 
 CATALOG = [
@@ -107,7 +109,7 @@ def _skus(body: dict[str, Any]) -> list[str]:
 
 
 def test_meaning_finds_what_the_words_miss(service: SearchService) -> None:
-    lexical = service.search(SearchRequest(q="mittens ", facets=[], config="default"))
+    lexical = service.search(SearchRequest(q="mittens ", facets=[], config="lexical"))
     assert lexical["total"] == 0 and lexical["retrieval"] == "lexical"
     body = service.search(SearchRequest(q="mittens ", facets=["brand"]))
     assert body["retrieval"] == "hybrid"
