@@ -630,9 +630,11 @@ class TantivyBackend:
             for stem in stems:
                 subs.append(Q.boost_query(Q.term_query(SCHEMA, field, stem), weight))
         for compound in term.compounds:  # "kwik set" finds "Kwikset" (as a prefix while typing)
-            subs.append(Q.boost_query(
-                Q.fuzzy_term_query(SCHEMA, "all_plain", compound, 0, True, True) if term.prefix
-                else Q.term_query(SCHEMA, "all_plain", compound), top_weight))
+            if term.prefix:
+                subs.append(Q.boost_query(
+                    Q.fuzzy_term_query(SCHEMA, "all_plain", compound, 0, True, True), top_weight))
+            elif searcher.doc_freq("all_plain", compound) > 0:  # no clause for a non-word
+                subs.append(Q.boost_query(Q.term_query(SCHEMA, "all_plain", compound), top_weight))
         if term.split_compound and (halves := _split(term.text, searcher)):
             # "deckpaint" is no word of the catalog, "deck" and "paint" are: match both
             subs.append(Q.boost_query(Q.boolean_query(
