@@ -1,4 +1,4 @@
-"""Ingestion throughput (CSV -> store + index) and peak memory at two file sizes.
+"""Ingestion throughput (CSV -> store + index, `--no-embed`) and peak memory at two file sizes.
 
     python benchmarks/bench_ingest.py [--sizes 100000 1000000] [--runs 3]
 
@@ -51,7 +51,8 @@ def ingest_once(csv: Path, data_dir: Path) -> dict[str, float]:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([DISCOVERY, "ingest", str(csv)], env=env_for(data_dir),
+    # the store and the index only: ingestion with embeddings is bench_embed_ingest.py
+    proc = subprocess.Popen([DISCOVERY, "ingest", str(csv), "--no-embed"], env=env_for(data_dir),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak_anon = peak_file = 0
     while True:
