@@ -128,8 +128,10 @@ class ServedEmbeddings:
         ready = self._ready or self._load()
         if ready is None:
             raise SemanticUnavailable(self._error or "semantic search is not available")
-        if time.monotonic() - self._synced > self.settings.vector_sync_interval_s:
-            self._sync(ready[1])
+        if (time.monotonic() - self._synced > self.settings.vector_sync_interval_s
+                and not self._syncing.locked()):  # off the request: a sync may take 100s of ms
+            threading.Thread(target=self._sync, args=(ready[1],), name="vector-sync",
+                             daemon=True).start()
         return ready
 
     def _sync(self, index: Any) -> None:
@@ -177,8 +179,8 @@ class ServedEmbeddings:
                 return
             try:
                 report = embed_products(self.store, ready[0])
+                self._sync(ready[1])  # searches see the new vectors once this thread ends
                 self.last_embed = report.to_dict()
-                self._synced = 0.0  # the next search syncs the index
             except Exception:  # a background job must log, not die silently
                 log.exception("embedding new and changed products failed")
                 return
