@@ -7,9 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import cors, errors
 from api.container import Services, build_services
-from api.routers import analytics, health, imports, merchandising, products, search
+from api.routers import (
+    algolia,
+    analytics,
+    auth,
+    evaluations,
+    health,
+    imports,
+    merchandising,
+    products,
+    search,
+    web,
+)
 from catalog.settings import Settings, get_settings
 
 
@@ -34,6 +45,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (search, products, imports, analytics, merchandising, health):
+    cors.install(app, settings)
+    for module in (search, products, imports, analytics, merchandising, health, algolia, auth,
+                   evaluations, web):
         app.include_router(module.router)
     return app
