@@ -167,3 +167,19 @@ class MerchandisingSet(Base):
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PublicKey(Base):
+    """A public (search-only) API key for a storefront (S12): like Algolia's search-only key it
+    is an identifier, not a secret (it ships in the shop's JavaScript), so it is stored as is.
+    ``origins`` lists the sites (``https://shop.example``) whose browsers may use it; a key is
+    never deleted, only revoked, so that a leaked key stays recognisable."""
+
+    __tablename__ = "public_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    origins: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
