@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         "the CPU computes it natively).")
     embedding_query_cache_size: int = Field(
         10_000, ge=0, description="Query embeddings kept in memory (LRU); 0 turns the cache off.")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins (https://shop.example) whose browsers may call "
+        "the public endpoints (search, autocomplete, products, events, /1/indexes); '*' for any. "
+        "Empty: only the same origin and the origins of public keys.")
+    public_key_cache_s: float = Field(
+        5.0, ge=0, description="How long a server trusts its in-memory copy of the public keys "
+        "(a revoked key stops working within this time).")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
