@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     analytics_flush_interval_s: float = Field(
         0.5, description="Longest time a logged search waits before the background writer stores it."
     )
+    console_session_hours: float = Field(
+        12.0, gt=0, description="Idle lifetime of a console sign-in: a session unused this long "
+        "ends (each use extends it).")
+    console_cookie_secure: bool = Field(
+        False, description="Send the console session cookie only over HTTPS (Secure flag); set "
+        "it true whenever the API is served behind HTTPS.")
 
     search_config: str = Field(
         "default", description="The search configuration of requests that name none: a shipped "
