@@ -92,6 +92,9 @@ class FacetRequest:
     kind: Literal["terms", "range", "hierarchy"]
     size: int = 20
     ranges: tuple[float, ...] = ()  # bucket edges of a range facet
+    expand: bool = False  # hierarchy: every value of every level, not only the top level and
+    # the children of selected paths (the Algolia protocol's category.lvlN attributes)
+    values: bool = False  # range: also count the distinct values (up to ``size``)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ class FacetResult:
     buckets: list[RangeBucket] = dataclasses.field(default_factory=list)
     min: float | None = None
     max: float | None = None
+    sum: float | None = None  # range facets: over the products that have a value
+    avg: float | None = None
 
 
 @dataclass

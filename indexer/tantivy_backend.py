@@ -779,6 +779,9 @@ def _aggregations(request: FacetRequest) -> dict[str, Any]:
         aggs: dict[str, Any] = {f"{f}#stats": {"stats": {"field": f}}}
         if ranges:
             aggs[f"{f}#ranges"] = {"range": {"field": f, "ranges": ranges}}
+        if request.values:
+            aggs[f"{f}#values"] = {"terms": {"field": f, "size": request.size,
+                                             "segment_size": 10_000}}
         return aggs
     return {f: {"terms": {"field": f, "size": request.size, "segment_size": 10_000}}}
 
@@ -793,19 +796,34 @@ def _facet_result(request: FacetRequest, raw: dict[str, Any], selected: set[str]
         stats = raw.get(f"{f}#stats", {})
         if stats.get("count"):
             result.min, result.max = stats.get("min"), stats.get("max")
+            result.sum, result.avg = stats.get("sum"), stats.get("avg")
         for b in raw.get(f"{f}#ranges", {}).get("buckets", []):
             result.buckets.append(RangeBucket(b.get("from"), b.get("to"), int(b["doc_count"])))
+        result.values = [FacetValue(_number_key(b["key"]), int(b["doc_count"]))
+                         for b in raw.get(f"{f}#values", {}).get("buckets", [])]
     else:
-        result.values = _hierarchy(f, raw, selected, request.size)
+        result.values = _hierarchy(f, raw, selected, request.size, request.expand)
     return result
 
 
-def _hierarchy(f: str, raw: dict[str, Any], selected: set[str], size: int) -> list[FacetValue]:
-    """Top level always; below it, the children of every selected path and of its ancestors."""
+def _number_key(key: Any) -> str:
+    """A numeric facet value as text: 5.0 -> '5', 0.12 -> '0.12'."""
+    number = float(key)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _hierarchy(f: str, raw: dict[str, Any], selected: set[str], size: int,
+               expand: bool = False) -> list[FacetValue]:
+    """Top level always; below it, the children of every selected path and of its ancestors.
+    ``expand``: every value of every level instead."""
     counts: list[dict[str, int]] = [
         {str(b["key"]): int(b["doc_count"]) for b in raw.get(f"{f}#{lvl}", {}).get("buckets", [])}
         for lvl in range(CATEGORY_DEPTH)
     ]
+    if expand:  # level by level, each by count
+        return [FacetValue(path, count, level=level, selected=path in selected)
+                for level, found in enumerate(counts)
+                for path, count in sorted(found.items(), key=lambda pc: (-pc[1], pc[0]))]
     open_paths = {p for path in selected for p in category_levels(path)}
     out: list[FacetValue] = []
 

@@ -47,8 +47,12 @@ def match_kind(token: str, term: TermClause) -> str | None:
     return None
 
 
-def highlight(text: str, terms: list[TermClause]) -> tuple[str, dict[str, str]]:
-    """HTML-escaped ``text`` with matched words in ``<em>``, and {query word: how it matched}."""
+def highlight(text: str, terms: list[TermClause], pre: str = "<em>", post: str = "</em>",
+              escape: bool = True) -> tuple[str, dict[str, str]]:
+    """HTML-escaped ``text`` with matched words in ``<em>``, and {query word: how it matched}.
+    ``pre``/``post`` replace the tags; ``escape=False`` leaves the text as it is (clients that
+    escape it themselves, like InstantSearch, would otherwise show ``&amp;``)."""
+    quote = html.escape if escape else _same
     out: list[str] = []
     matched: dict[str, str] = {}
     pos = 0
@@ -60,9 +64,13 @@ def highlight(text: str, terms: list[TermClause]) -> tuple[str, dict[str, str]]:
             if kind:
                 matched.setdefault(term.text, kind)
                 break
-        out.append(html.escape(text[pos : m.start()]))
-        word = html.escape(m.group())
-        out.append(f"<em>{word}</em>" if kind else word)
+        out.append(quote(text[pos : m.start()]))
+        word = quote(m.group())
+        out.append(f"{pre}{word}{post}" if kind else word)
         pos = m.end()
-    out.append(html.escape(text[pos:]))
+    out.append(quote(text[pos:]))
     return "".join(out), matched
+
+
+def _same(text: str) -> str:
+    return text

@@ -30,6 +30,7 @@ from indexer.plan import (
     SearchPlan,
     SearchResult,
     SortSpec,
+    TermClause,
     TermsFilter,
     TextQuery,
 )
@@ -40,7 +41,8 @@ from ranking.hybrid import HybridConfig, SemanticIndex, SemanticUnavailable, fus
 from ranking.query import every_word, parse_text, relaxed
 from ranking.rules import Pin, merged
 
-__all__ = ["DRAFT", "SORTS", "Merchandising", "SearchRequest", "SearchService", "facet_requests", "parse_filters"]
+__all__ = ["DRAFT", "FACET_MODES", "SORTS", "Merchandising", "SearchOutcome", "SearchRequest",
+           "SearchService", "facet_requests", "parse_filters"]
 
 DRAFT = "draft"  # SearchRequest.config that previews the draft synonyms and rules
 
@@ -74,9 +76,23 @@ class SearchRequest:
     config: str | None = None  # a shipped configuration by name; None: the service's own;
     # "draft": the service's own with the draft synonyms and rules (preview before publishing)
     customer_group: str | None = None  # for query rules limited to customer groups
+    filter_groups: list[list[str]] = field(default_factory=list)
+    """More filters: each group is read like ``filters`` (a field repeated means OR) and the
+    groups are ANDed with ``filters`` and with each other, so two groups on one field require
+    both values (``brand:A`` AND ``brand:B``), which ``filters`` alone cannot say."""
+    facet_mode: str = "disjunctive"
+    """``disjunctive``: a facet's own filter is left out of its counts (what a buyer selecting
+    values wants). ``conjunctive``: every facet counts the products matching every filter and
+    lists all its values: every level of a hierarchy, the distinct numbers of a numeric field.
+    The Algolia protocol needs this; its clients ask for disjunctive counts with extra queries."""
+    facet_size: int | None = None  # values per facet (terms, numeric values); None: 50 / 100
 
 
-def facet_requests(names: list[str] | None) -> list[FacetRequest]:
+FACET_MODES = ("disjunctive", "conjunctive")
+
+
+def facet_requests(names: list[str] | None, *, size: int | None = None,
+                   conjunctive: bool = False) -> list[FacetRequest]:
     out = []
     for name in DEFAULT_FACETS if names is None else names:
         spec = BY_NAME.get(name)
@@ -84,9 +100,40 @@ def facet_requests(names: list[str] | None) -> list[FacetRequest]:
             raise InvalidInput(
                 f"unknown facet {name!r}; facet fields: {', '.join(FACETABLE)}", field="facets"
             )
-        out.append(FacetRequest(name, spec.facet, size=50 if spec.facet == "terms" else 100,
-                                ranges=spec.ranges))
+        out.append(FacetRequest(name, spec.facet,
+                                size=size or (50 if spec.facet == "terms" else 100),
+                                ranges=spec.ranges,
+                                expand=conjunctive and spec.facet == "hierarchy",
+                                values=conjunctive and spec.facet == "range"))
     return out
+
+
+@dataclass
+class SearchOutcome:
+    """A search as executed, before rendering: what the API's own response and other
+    protocols (``api.algolia_protocol``) are made from."""
+
+    request: SearchRequest
+    plan: SearchPlan
+    result: SearchResult
+    relaxed: bool
+    pinned: set[str]
+    rules: list[str]
+    redirect: str | None
+    retrieval: str
+    config: str
+    started: float
+
+    @property
+    def terms(self) -> list[TermClause]:
+        """Every query word, synonyms included (what highlights mark)."""
+        text = self.plan.text
+        return [t for q in ([text, *text.alternatives] if text else []) for t in q.terms]
+
+    @property
+    def query_terms(self) -> list[TermClause]:
+        """The words the buyer typed that count (stop words left out)."""
+        return [t for t in self.plan.text.terms if not t.optional] if self.plan.text else []
 
 
 def _facet_json(result: FacetResult) -> dict[str, Any]:
@@ -146,6 +193,9 @@ class SearchService:
         return q
 
     def search(self, req: SearchRequest) -> dict[str, Any]:
+        return self.render(self.execute(req))
+
+    def execute(self, req: SearchRequest) -> SearchOutcome:
         started = time.perf_counter()
         q = self._check_query(req.q)
         if req.sort not in SORTS:
@@ -159,14 +209,25 @@ class SearchService:
             raise InvalidInput(
                 f"page x page_size may not exceed {self.settings.max_result_window}; narrow the "
                 "search with filters instead", field="page")
+        if req.facet_mode not in FACET_MODES:
+            raise InvalidInput(f"unknown facet mode {req.facet_mode!r}; one of: "
+                               f"{', '.join(FACET_MODES)}", field="facet_mode")
+        if req.facet_size is not None and not 1 <= req.facet_size <= 1000:
+            raise InvalidInput("facet_size must be between 1 and 1000", field="facet_size")
+        filters = parse_filters(req.filters)
+        for group in req.filter_groups:
+            filters += parse_filters(group)
+        conjunctive = req.facet_mode == "conjunctive"
         config = self._config(req.config)
         text = parse_text(q, config)
         fired = config.rules.matching(q, self.clock(), req.customer_group)
         pins, hidden, boosts, fixed, redirect = merged(fired)
+        if conjunctive:  # filters that apply to every facet count are the plan's fixed ones
+            fixed, filters = [*fixed, *filters], []
         plan = SearchPlan(
             text=text,
-            filters=parse_filters(req.filters),
-            facets=facet_requests(req.facets),
+            filters=filters,
+            facets=facet_requests(req.facets, size=req.facet_size, conjunctive=conjunctive),
             sort=SORTS[req.sort],
             popularity_boost=config.popularity_boost,
             explain=req.explain,
@@ -191,11 +252,20 @@ class SearchService:
                 plan.text = looser
                 result, organic = self._page(plan, pinned, offset, req.page_size, engine)
                 relaxed_query = organic > 0
-        body = self._response(req, plan, result, relaxed_query, started,
-                              {hit.sku for _, hit in pinned})
-        body["retrieval"] = "hybrid" if getattr(engine, "used_semantic", False) else "lexical"
-        body["rules"] = [rule.id for rule in fired]
-        body["redirect"] = redirect
+        return SearchOutcome(
+            request=req, plan=plan, result=result, relaxed=relaxed_query,
+            pinned={hit.sku for _, hit in pinned}, rules=[rule.id for rule in fired],
+            redirect=redirect,
+            retrieval="hybrid" if getattr(engine, "used_semantic", False) else "lexical",
+            config=req.config or self.config.name, started=started)
+
+    def render(self, outcome: SearchOutcome) -> dict[str, Any]:
+        """The API's response (``/v1/search``, the CLI)."""
+        body = self._response(outcome.request, outcome.plan, outcome.result, outcome.relaxed,
+                              outcome.started, outcome.pinned)
+        body["retrieval"] = outcome.retrieval
+        body["rules"] = outcome.rules
+        body["redirect"] = outcome.redirect
         return body
 
     def _pinned(self, plan: SearchPlan, pins: list[Pin]) -> list[tuple[int, Hit]]:

@@ -338,6 +338,43 @@ class BackendConformance:
         assert values[leaf]["level"] == 2
         assert "Fasteners > Nuts > Hex nuts" not in values  # only the open branch is expanded
 
+    def test_conjunctive_facets_and_filter_groups(self, empty_backend: Any) -> None:
+        """facet_mode=conjunctive (the Algolia protocol): every facet counts the products
+        matching every filter and lists all values (every category level, the distinct numbers
+        with sum and average); filter groups AND values of one field."""
+        records = random_catalog(240, seed=7)
+        empty_backend.rebuild([records])
+        service = SearchService(empty_backend, Settings(), STRICT)
+        body = service.search(SearchRequest(
+            q="", filters=["brand:Fastek", "brand:Voltix"], filter_groups=[["category:Fasteners"]],
+            facets=["brand", "category", "price_per_piece"], facet_mode="conjunctive",
+            facet_size=1000, page_size=1))
+        inside = [r for r in records if r["brand"] in ("Fastek", "Voltix")
+                  and r["category"].startswith("Fasteners")]
+        assert body["total"] == len(inside) > 0
+        facets = {f["field"]: f for f in body["facets"]}
+        brands = {v["value"]: v["count"] for v in facets["brand"]["values"]}
+        assert brands == dict(Counter(r["brand"] for r in inside))  # own filter kept
+        paths = {v["value"]: (v["level"], v["count"]) for v in facets["category"]["values"]}
+        expected: Counter[tuple[int, str]] = Counter()
+        for r in inside:
+            parts = r["category"].split(" > ")
+            for level in range(len(parts)):
+                expected[(level, " > ".join(parts[: level + 1]))] += 1
+        assert paths == {path: (level, n) for (level, path), n in expected.items()}
+        outcome = service.execute(SearchRequest(
+            q="", filters=["brand:Fastek", "brand:Voltix"], filter_groups=[["category:Fasteners"]],
+            facets=["price_per_piece"], facet_mode="conjunctive", facet_size=1000))
+        price = outcome.result.facets["price_per_piece"]
+        prices = [r["price_per_piece"] for r in inside]
+        assert price.sum == pytest.approx(sum(prices))
+        assert price.avg == pytest.approx(sum(prices) / len(prices))
+        assert sum(v.count for v in price.values) == len(prices)
+        assert sorted(float(v.value) for v in price.values) == pytest.approx(sorted(set(prices)))
+        both = service.search(SearchRequest(
+            q="", filter_groups=[["brand:Fastek"], ["brand:Voltix"]], facets=[]))
+        assert both["total"] == 0  # one brand each: AND of two brands finds nothing
+
     @pytest.mark.parametrize("sort, key, reverse", [
         ("price_asc", "price_per_piece", False),
         ("price_desc", "price_per_piece", True),
