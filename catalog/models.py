@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -183,3 +184,73 @@ class PublicKey(Base):
     origins: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffAccount(Base):
+    """A console user (S7): ``role`` is admin, merchandiser or analyst; ``username_key`` (the
+    lower-cased name) makes names unique regardless of case. ``password_hash`` is scrypt with
+    its parameters and salt (``commerce.staff``)."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (UniqueConstraint("username_key", name="uq_staff_users_username_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    username_key: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffSession(Base):
+    """A console sign-in. Only the SHA-256 of the token is stored; ``expires_at`` slides with
+    use."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffLoginFailure(Base):
+    """A failed console sign-in, for the per-username lockout (names that do not exist too)."""
+
+    __tablename__ = "staff_login_failures"
+    __table_args__ = (
+        Index("ix_staff_login_failures_user_time", "username_key", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username_key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EvaluationRun(Base):
+    """An evaluation of two configurations on an uploaded judged set (S14), run in the
+    background by an API process (``runner``, alive while ``heartbeat_at`` advances).
+    ``result`` holds the summary and comparison; ``per_query`` the large per-query detail."""
+
+    __tablename__ = "evaluation_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # running | done | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    config_a: Mapped[str] = mapped_column(String(64))
+    config_b: Mapped[str] = mapped_column(String(64))
+    metrics: Mapped[list] = mapped_column(JSON)
+    progress_done: Mapped[int] = mapped_column(Integer)
+    progress_total: Mapped[int] = mapped_column(Integer)
+    runner: Mapped[str | None] = mapped_column(String(40))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    per_query: Mapped[list | None] = mapped_column(JSON)

@@ -20,28 +20,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from catalog.errors import Conflict, DiscoveryError, InvalidInput, NotFound
+from catalog.models import StaffAccount, StaffLoginFailure, StaffSession
 
 ROLES = ("admin", "merchandiser", "analyst")
 EDITORS = ("admin", "merchandiser")  # may change synonyms and rules and publish them
@@ -53,36 +39,9 @@ _TOUCH_EVERY = timedelta(seconds=60)  # a session's expiry slides at most once a
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
-metadata = MetaData()
-
-staff_users = Table(
-    "staff_users", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("username", String(64), nullable=False),  # as created (shown)
-    Column("username_key", String(64), nullable=False, unique=True),  # lower case: unique
-    Column("password_hash", String(300), nullable=False),
-    Column("role", String(20), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("disabled", Boolean, nullable=False, default=False),
-)
-
-staff_sessions = Table(
-    "staff_sessions", metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("user_id", Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False,
-           index=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("expires_at", DateTime, nullable=False),
-    Column("last_seen", DateTime, nullable=False),
-)
-
-staff_login_failures = Table(
-    "staff_login_failures", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("username_key", String(64), nullable=False),  # also names that do not exist
-    Column("failed_at", DateTime, nullable=False),
-    Index("ix_staff_login_failures_user_time", "username_key", "failed_at"),
-)
+staff_users = cast(Table, StaffAccount.__table__)
+staff_sessions = cast(Table, StaffSession.__table__)
+staff_login_failures = cast(Table, StaffLoginFailure.__table__)
 
 
 class InvalidCredentials(DiscoveryError):
