@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_keys import keys_app
 from catalog.errors import DiscoveryError, InvalidInput
 from catalog.settings import get_settings
 
@@ -493,6 +494,7 @@ merchandising_app = typer.Typer(help="Draft and live synonyms and rules.", no_ar
 app.add_typer(synonyms_app, name="synonyms")
 app.add_typer(rules_app, name="rules")
 app.add_typer(merchandising_app, name="merchandising")
+app.add_typer(keys_app, name="keys")  # public keys of storefronts (api/cli_keys.py)
 
 
 @contextmanager
