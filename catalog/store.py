@@ -344,6 +344,17 @@ class CatalogStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(Product)).scalar_one())
 
+    def existing_skus(self, skus: Iterable[str]) -> set[str]:
+        """The given SKUs that are in the catalog (one indexed lookup per 500)."""
+        wanted = list(dict.fromkeys(skus))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _SQL_CHUNK):
+                chunk = wanted[i : i + _SQL_CHUNK]
+                found.update(conn.execute(select(Product.sku).where(Product.sku.in_(chunk)))
+                             .scalars())
+        return found
+
     def get(self, sku: str) -> Record | None:
         records = self.get_many([sku])
         return records[0] if records else None

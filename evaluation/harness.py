@@ -60,14 +60,17 @@ def semantic_index(catalog_path: str, settings: Settings,
     return EmbeddingSearch(encoder, index, QueryEmbeddingCache(settings.embedding_query_cache_size))
 
 
-def search_function(service: SearchService, depth: int) -> Callable[[str], list[str]]:
-    """Top ``depth`` SKUs for a query, as a buyer's search request would return them."""
+def search_function(service: SearchService, depth: int, config: str | None = None
+                    ) -> Callable[[str], list[str]]:
+    """Top ``depth`` SKUs for a query, as a buyer's search request would return them;
+    ``config`` as in a request (a shipped name, ``draft``; None: the service's own)."""
     if depth > service.settings.max_page_size:
         raise InvalidInput(f"metrics need the top {depth} results, more than the page size limit "
                            f"of {service.settings.max_page_size}", field="metrics")
 
     def search(text: str) -> list[str]:
-        body = service.search(SearchRequest(q=text, page_size=depth, facets=[], highlight=False))
+        body = service.search(SearchRequest(q=text, page_size=depth, facets=[], highlight=False,
+                                            config=config))
         return [hit["sku"] for hit in body["hits"]]
 
     return search

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gzip
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -120,11 +120,28 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                              ) from None
 
 
+def text_lines(data: bytes, name: str) -> Iterator[tuple[int, str]]:
+    """``_lines`` of an uploaded file: ``name`` (the form field) stands for the path in errors.
+    A UTF-8 byte order mark is dropped (spreadsheet exports write one)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise JudgedSetError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+                             ) from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, line
+
+
 def read_queries(path: str | Path) -> dict[str, str]:
-    path = Path(path)
+    return parse_queries(_lines(Path(path)), Path(path))
+
+
+def parse_queries(lines: Iterable[tuple[int, str]], path: str | Path) -> dict[str, str]:
+    """Queries from numbered lines (``_lines`` or ``text_lines``); errors name ``path``."""
     queries: dict[str, str] = {}
     first_line: dict[str, int] = {}
-    for number, line in _lines(path):
+    for number, line in lines:
         qid, tab, text = line.partition("\t")
         qid, text = qid.strip(), text.strip()
         if not tab:
@@ -144,9 +161,14 @@ def read_queries(path: str | Path) -> dict[str, str]:
 def read_qrels(path: str | Path) -> dict[str, dict[str, float]]:
     """TREC qrels as {query id: {sku: grade}}; a (query, sku) pair judged twice is an error
     (silently keeping one of two grades would hide a bug in whatever wrote the file)."""
-    path = Path(path)
+    return parse_qrels(_lines(Path(path)), Path(path))
+
+
+def parse_qrels(lines: Iterable[tuple[int, str]], path: str | Path
+                ) -> dict[str, dict[str, float]]:
+    """Qrels from numbered lines (``_lines`` or ``text_lines``); errors name ``path``."""
     qrels: dict[str, dict[str, float]] = {}
-    for number, line in _lines(path):
+    for number, line in lines:
         parts = line.split()
         if len(parts) != 4:
             raise JudgedSetError(path, number, "expected 4 fields 'query_id 0 sku grade', "
