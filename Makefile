@@ -5,7 +5,12 @@ PY      = $(VENV)/bin/python
 # torch comes from constraints.txt (the local CPU wheel); the stamp covers both files.
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast bench lint clean
+# the front-end (api/web): npm packages from package-lock.json, pages built by Vite
+WEB       = api/web
+WEB_STAMP = $(WEB)/node_modules/.installed-$(shell cat $(WEB)/package-lock.json | cksum | cut -d' ' -f1)
+WEB_SRC   = $(shell find $(WEB)/src $(WEB)/public -type f) $(wildcard $(WEB)/*.html $(WEB)/*.ts $(WEB)/tsconfig.json)
+
+.PHONY: install web demo test test-fast bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +21,25 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: install
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	rm -f $(WEB)/node_modules/.installed-*
+	touch $(WEB_STAMP)
+
+$(WEB)/dist/.built: $(WEB_STAMP) $(WEB_SRC)
+	cd $(WEB) && npm run --silent build
+	touch $@
+
+web: $(WEB)/dist/.built
+
+demo: install web
 	$(VENV)/bin/discovery demo
 
-test: install
+test: install web
 	$(PY) -m pytest -q
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow and not integration"
+	$(PY) -m pytest -q -m "not slow and not integration and not browser"
 
 bench: install
 	$(PY) benchmarks/bench_search.py
@@ -35,4 +51,4 @@ lint: install
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf data .pytest_cache tests/artifacts
+	rm -rf data .pytest_cache tests/artifacts $(WEB)/dist $(WEB)/node_modules

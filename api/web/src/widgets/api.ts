@@ -1,0 +1,135 @@
+// The product's HTTP API as the widgets use it: search, autocomplete, the product card and
+// click events. Requests are "simple" cross-origin GETs (the public key travels as the `key`
+// query parameter, no custom headers), so a storefront on another origin pays no preflight.
+
+export interface FacetValue {
+  value: string;
+  count: number;
+  selected?: boolean;
+  level?: number;
+}
+
+export interface RangeBucket {
+  from: number | null;
+  to: number | null;
+  count: number;
+}
+
+export interface Facet {
+  field: string;
+  label: string;
+  kind: "terms" | "range" | "hierarchy";
+  values?: FacetValue[];
+  min?: number | null;
+  max?: number | null;
+  unit?: string;
+  buckets?: RangeBucket[];
+}
+
+export interface Hit {
+  sku: string;
+  name?: string;
+  brand?: string;
+  category?: string;
+  image?: string;
+  price_per_piece?: number | null;
+  price_per_package?: number | null;
+  currency?: string;
+  availability?: string;
+  delivery_days?: number | null;
+  pieces_per_package?: number | null;
+  highlights?: { name?: string; description?: string };
+  [field: string]: unknown;
+}
+
+export interface SearchResponse {
+  query: string;
+  total: number;
+  page: number;
+  page_size: number;
+  pages: number;
+  sort: string;
+  relaxed: boolean;
+  hits: Hit[];
+  facets: Facet[];
+  took_ms: number;
+  search_id?: string;
+}
+
+export interface Suggestions {
+  query: string;
+  completions: { text: string }[];
+  products: { sku: string; name: string; highlight: string; price_per_piece?: number | null; currency?: string; image?: string }[];
+  categories: { value: string }[];
+  brands: { value: string; count: number }[];
+  redirect: string | null;
+}
+
+export interface SearchParams {
+  q: string;
+  filters: string[];
+  sort: string;
+  page: number;
+  pageSize: number;
+  facets: string[] | null;
+}
+
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export class Api {
+  constructor(readonly base: string, readonly key: string | null) {}
+
+  private url(path: string, params: [string, string][]): string {
+    const query = new URLSearchParams(params);
+    if (this.key) query.append("key", this.key);
+    return `${this.base}${path}?${query.toString()}`;
+  }
+
+  private async get<T>(url: string, signal?: AbortSignal): Promise<T> {
+    const response = await fetch(url, { signal, credentials: "omit" });
+    if (!response.ok) {
+      let message = `${response.status} ${response.statusText}`;
+      try {
+        const body = await response.json();
+        if (body && typeof body.error === "string") message = body.error;
+      } catch {
+        /* not JSON: keep the status line */
+      }
+      throw new ApiError(message, response.status);
+    }
+    return (await response.json()) as T;
+  }
+
+  search(p: SearchParams, signal?: AbortSignal): Promise<SearchResponse> {
+    const params: [string, string][] = [["q", p.q], ["sort", p.sort], ["page", String(p.page)],
+      ["page_size", String(p.pageSize)]];
+    for (const f of p.filters) params.push(["filter", f]);
+    if (p.facets) params.push(["facets", p.facets.join(",")]);
+    return this.get(this.url("/v1/search", params), signal);
+  }
+
+  autocomplete(q: string, limit: number, signal?: AbortSignal): Promise<Suggestions> {
+    return this.get(this.url("/v1/autocomplete", [["q", q], ["limit", String(limit)]]), signal);
+  }
+
+  product(sku: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.get(this.url(`/v1/products/${encodeURIComponent(sku)}`, []), signal);
+  }
+
+  /** A click on a result, for click-through analytics; never blocks or fails the page. */
+  click(sku: string, searchId: string | undefined, position: number): void {
+    const body = JSON.stringify({ sku, kind: "click", search_id: searchId, position });
+    try {
+      void fetch(this.url("/v1/events", []), {
+        method: "POST", body, keepalive: true, credentials: "omit",
+        headers: { "content-type": "application/json" },
+      }).catch(() => undefined);
+    } catch {
+      /* analytics is best effort */
+    }
+  }
+}
