@@ -20,10 +20,14 @@ def json_response(body: Any, status_code: int = 200) -> Response:
                     media_type="application/json")
 
 
+ALWAYS_ALLOWED = frozenset({"key"})
+"""Accepted by every endpoint: ``key`` is a storefront's public key, checked by ``api.cors``."""
+
+
 def reject_unknown_params(request: Request, allowed: set[str]) -> None:
     """A misspelt parameter (``filters=`` for ``filter=``) is an error, not silently ignored."""
     for name in request.query_params:
-        if name not in allowed:
+        if name not in allowed and name not in ALWAYS_ALLOWED:
             raise InvalidInput(
                 f"unknown query parameter {name!r}; accepted: {', '.join(sorted(allowed))}",
                 field=name,
