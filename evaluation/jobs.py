@@ -272,13 +272,17 @@ class EvaluationRuns:
         self.clock = clock
 
     def create(self, *, name: str, created_by: str | None, config_a: str, config_b: str,
-               metrics: list[str], total: int, runner: str) -> int:
+               metrics: list[str], total: int, runner: str,
+               result: dict[str, Any] | None = None) -> int:
+        """A new running run; ``result`` may hold what is known before it starts (unknown
+        SKUs, the judged set)."""
         now = self.clock()
         with self.engine.begin() as conn:
             new_id = conn.execute(insert(evaluation_runs).values(
                 name=name, created_by=created_by, created_at=now, status="running",
                 config_a=config_a, config_b=config_b, metrics=metrics, progress_done=0,
-                progress_total=total, runner=runner, heartbeat_at=now)).inserted_primary_key
+                progress_total=total, runner=runner, heartbeat_at=now, result=result)
+                ).inserted_primary_key
         assert new_id is not None
         return int(new_id[0])
 
@@ -352,6 +356,7 @@ def _describe(row: Any) -> dict[str, Any]:
         "finished_at": _iso(row.finished_at), "error": row.error,
         "summary": result.get("summary"), "comparison": result.get("comparison"),
         "zero_results": result.get("zero_results"), "unknown_skus": result.get("unknown_skus"),
+        "unknown_sku_examples": result.get("unknown_sku_examples"),
         "judged": result.get("judged"),
     }
 
@@ -400,20 +405,19 @@ class EvaluationJobs:
                                "wait for it to finish", field="evaluation")
             total = 2 * len(judged.queries)
             label = (name or "").strip()[:200] or f"{config_a} vs {config_b}"
+            extra = {"unknown_skus": len(unknown), "unknown_sku_examples": unknown[:20],
+                     "judged": judged.describe()}
             run_id = self.runs.create(name=label, created_by=created_by, config_a=config_a,
                                       config_b=config_b, metrics=names, total=total,
-                                      runner=self.runner_id)
+                                      runner=self.runner_id, result=extra)
             self._active = run_id
             self._stop.clear()
-            extra = {"unknown_skus": {"count": len(unknown), "examples": unknown[:20]}}
             self._thread = threading.Thread(
                 target=self._run, args=(run_id, judged, config_a, config_b, names, extra),
                 name=f"evaluation-{run_id}", daemon=True)
             self._thread.start()
         body = self.runs.get(run_id)
         body.pop("per_query", None)
-        body["unknown_skus"] = extra["unknown_skus"]
-        body["judged"] = judged.describe()
         return body
 
     def _run(self, run_id: int, judged: UploadedJudgements, config_a: str, config_b: str,

@@ -172,7 +172,8 @@ def test_a_job_runs_in_the_background_and_stores_its_result(runs: EvaluationRuns
                          metrics=["ndcg@10", "recall@100"], created_by="maria")
     assert started["status"] == "running" and started["progress"]["total"] == 8
     assert started["name"] == "live vs draft" and started["created_by"] == "maria"
-    assert started["unknown_skus"] == {"count": 0, "examples": []}
+    assert started["unknown_skus"] == 0 and started["unknown_sku_examples"] == []
+    assert started["judged"]["queries"] == 4 and started["summary"] is None
     assert jobs.wait(10)
     done = jobs.get(started["id"])
     assert done["status"] == "done" and done["progress"] == {"done": 8, "total": 8}
@@ -190,9 +191,10 @@ def test_a_job_runs_in_the_background_and_stores_its_result(runs: EvaluationRuns
 def test_unknown_skus_are_counted_not_fatal(runs: EvaluationRuns) -> None:
     jobs = _jobs(runs, {"live": _stub({}), "lexical": _stub({})}, known=("P1",))
     started = jobs.start(JUDGED, config_a="live", config_b="lexical", metrics=["ndcg@10"])
-    assert started["unknown_skus"] == {"count": 3, "examples": ["G1", "N1", "P2"]}
+    assert started["unknown_skus"] == 3
+    assert started["unknown_sku_examples"] == ["G1", "N1", "P2"]
     assert jobs.wait(10)
-    assert jobs.get(started["id"])["unknown_skus"]["count"] == 3
+    assert jobs.get(started["id"])["unknown_skus"] == 3
 
 
 def test_one_evaluation_at_a_time(runs: EvaluationRuns) -> None:
