@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,8 @@ import numpy as np
 from catalog.errors import DiscoveryError, InvalidInput
 from catalog.settings import Settings
 from catalog.store import CatalogStore
+from commerce.staff import StaffAccounts
+from evaluation.jobs import EvaluationJobs, EvaluationRuns
 from indexer.base import SearchBackend
 from ranking.analytics import QueryLog
 from ranking.config import load_config
@@ -33,8 +35,12 @@ class Services:
     analytics: QueryLog = field(default_factory=lambda: QueryLog(None, enabled=False))
     merchandising: MerchandisingStore | None = None  # synonyms and rules: draft and live
     semantic: ServedEmbeddings | None = None  # hybrid search; None when semantic search is off
+    staff: StaffAccounts | None = None  # console users and sessions
+    evaluations: EvaluationJobs | None = None  # console evaluations in a background thread
 
     def close(self) -> None:
+        if self.evaluations is not None:
+            self.evaluations.close()  # a running evaluation stops and is marked failed
         if self.semantic is not None:
             self.semantic.close()
         self.analytics.close()  # before the engine goes: it writes what is still queued
@@ -66,7 +72,22 @@ def build_services(settings: Settings) -> Services:
     semantic = ServedEmbeddings(settings, store) if settings.semantic_search else None
     search = SearchService(backend, settings, load_config(settings.search_config),
                            merchandising=merchandising, semantic=semantic)
-    return Services(settings, store, backend, search, analytics, merchandising, semantic)
+    staff = StaffAccounts(store.engine, session_hours=settings.console_session_hours)
+    evaluations = EvaluationJobs(EvaluationRuns(store.engine),
+                                 lambda spec, depth: evaluation_search(search, spec, depth),
+                                 store.existing_skus, max_depth=settings.max_page_size)
+    evaluations.recover()  # runs a stopped process left 'running' are marked failed
+    return Services(settings, store, backend, search, analytics, merchandising, semantic,
+                    staff=staff, evaluations=evaluations)
+
+
+def evaluation_search(service: SearchService, spec: str, depth: int) -> Callable[[str], list[str]]:
+    """An evaluation's ``search(text) -> [sku]`` for a configuration spec: ``live`` is the
+    served configuration with the published synonyms and rules, ``draft`` the same with the
+    draft ones, any other a shipped configuration (with the published ones)."""
+    from evaluation.harness import search_function
+
+    return search_function(service, depth, config=None if spec == "live" else spec)
 
 
 class ServedEmbeddings:

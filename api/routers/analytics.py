@@ -1,4 +1,5 @@
-"""Search analytics (S14): events after a search, and reports over the query log."""
+"""Search analytics (S14): events after a search (public: buyers' browsers send them), and
+reports over the query log (console staff only)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.auth import require_staff
 from api.container import Services
 from api.deps import json_response, reject_unknown_params, services
 from api.schemas import ERRORS, EventAccepted, EventIn
@@ -41,7 +43,8 @@ def _report_endpoint(name: str, summary: str) -> None:
     endpoint.__name__ = name.replace("-", "_")
     router.add_api_route(f"/analytics/{name}", endpoint, methods=["GET"], response_model=None,
                          summary=summary, description=inspect.cleandoc(report.__doc__ or ""),
-                         responses=ERRORS)
+                         responses={**ERRORS, 401: ERRORS[400], 403: ERRORS[400]},
+                         dependencies=[Depends(require_staff())])
 
 
 for _name, _summary in (("top-queries", "Most frequent queries"),

@@ -1,7 +1,7 @@
 """Synonyms and query rules at run time: edit the draft, preview it with
 ``/v1/search?...&config=draft``, publish it to every search.
 
-Not authenticated yet (a later issue adds auth): deploy behind a network boundary."""
+Staff only: every console role may read; admins and merchandisers may edit and publish."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require_staff
 from api.container import Services
 from api.deps import json_response, reject_unknown_params, services
 from api.schemas import ERRORS
 from catalog.errors import BackendUnavailable
+from commerce.staff import EDITORS, ROLES
 from ranking.merchandising import MerchandisingStore
 
 router = APIRouter(prefix="/v1/merchandising", tags=["merchandising"])
+READ = [Depends(require_staff(*ROLES))]
+EDIT = [Depends(require_staff(*EDITORS))]
+AUTH_ERRORS = {**ERRORS, 401: ERRORS[400], 403: ERRORS[400]}
 
 
 class SynonymsIn(BaseModel):
@@ -38,7 +43,7 @@ def _store(svc: Services) -> MerchandisingStore:
     return svc.merchandising
 
 
-@router.get("", response_model=None, responses=ERRORS)
+@router.get("", response_model=None, responses=AUTH_ERRORS, dependencies=READ)
 def show(request: Request, svc: Services = Depends(services)) -> Response:
     """The draft and live synonyms and rules, with versions; ``unpublished`` says whether a
     draft differs from what searches use."""
@@ -52,20 +57,20 @@ def _put(kind: str, body: list[Any], request: Request, svc: Services) -> Respons
     return json_response({"kind": kind, "state": "draft", "version": version})
 
 
-@router.put("/synonyms", response_model=None, responses=ERRORS)
+@router.put("/synonyms", response_model=None, responses=AUTH_ERRORS, dependencies=EDIT)
 def put_synonyms(body: SynonymsIn, request: Request,
                  svc: Services = Depends(services)) -> Response:
     """Replace the draft synonyms (400 naming the line when one is invalid; nothing saved)."""
     return _put("synonyms", body.rules, request, svc)
 
 
-@router.put("/rules", response_model=None, responses=ERRORS)
+@router.put("/rules", response_model=None, responses=AUTH_ERRORS, dependencies=EDIT)
 def put_rules(body: RulesIn, request: Request, svc: Services = Depends(services)) -> Response:
     """Replace the draft query rules (400 naming the rule and key when one is invalid)."""
     return _put("rules", body.rules, request, svc)
 
 
-@router.post("/publish", response_model=None, responses=ERRORS)
+@router.post("/publish", response_model=None, responses=AUTH_ERRORS, dependencies=EDIT)
 def publish(request: Request, svc: Services = Depends(services)) -> Response:
     """Make every draft live, in one transaction. Searches in every API process use it within
     about a second."""

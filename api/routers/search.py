@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.auth import require_staff_for_draft
 from api.container import Services
 from api.deps import json_response, reject_unknown_params, services
 from api.schemas import ERRORS, AutocompleteResponse, SearchResponse
@@ -32,14 +33,16 @@ def search(
     explain: bool = Query(False, description="Explain why each hit matched."),
     highlight: bool = Query(True, description="Mark matched words with <em>."),
     config: str | None = Query(None, description="A shipped search configuration by name "
-                               "(default: `default`), or `draft` to preview the draft synonyms and rules; "
-                               "every configuration uses the published (live) ones."),
+                               "(default: `default`), or `draft` to preview the draft synonyms and rules "
+                               "(console staff only); every configuration uses the published "
+                               "(live) ones."),
     customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
                                        "group, for query rules limited to groups (until searches "
                                        "are authenticated)."),
     svc: Services = Depends(services),
 ) -> Response:
     reject_unknown_params(request, _SEARCH_PARAMS)
+    require_staff_for_draft(request, svc, config)
     facet_list = None if facets is None else [f.strip() for f in facets.split(",") if f.strip()]
     body = svc.search.search(SearchRequest(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
@@ -58,11 +61,12 @@ def autocomplete(
     q: str = Query(..., description="The text typed so far."),
     limit: int = Query(5, description="Suggestions per kind (1-20)."),
     config: str | None = Query(None, description="A shipped search configuration by name, or "
-                               "`draft` to preview the draft synonyms and rules."),
+                               "`draft` to preview the draft synonyms and rules (console staff only)."),
     customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
                                        "group, for query rules limited to groups."),
     svc: Services = Depends(services),
 ) -> Response:
     reject_unknown_params(request, {"q", "limit", "config", "customer_group"})
+    require_staff_for_draft(request, svc, config)
     return json_response(svc.search.autocomplete(q, limit, customer_group=customer_group,
                                                  config=config))

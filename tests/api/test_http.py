@@ -158,11 +158,11 @@ def test_openapi_docs(loaded: str) -> None:
             "/v1/merchandising/publish"} <= set(paths)
 
 
-def _click_through_row(base: str, query: str, timeout: float = 5.0) -> dict:
+def _click_through_row(staff: httpx.Client, query: str, timeout: float = 5.0) -> dict:
     """The query log is written in the background: poll the report until the row is complete."""
     deadline = time.monotonic() + timeout
     while True:
-        rows = httpx.get(base + "/v1/analytics/click-through", params={"limit": 1000}).json()["rows"]
+        rows = staff.get("/v1/analytics/click-through", params={"limit": 1000}).json()["rows"]
         row = next((r for r in rows if r["query"] == query), None)
         if row is not None and row["clicks"] or time.monotonic() > deadline:
             assert row is not None, rows
@@ -170,7 +170,7 @@ def _click_through_row(base: str, query: str, timeout: float = 5.0) -> dict:
         time.sleep(0.05)
 
 
-def test_search_analytics_round_trip(loaded: str) -> None:
+def test_search_analytics_round_trip(loaded: str, admin: httpx.Client) -> None:
     since = datetime.now(UTC).isoformat()
     body = httpx.get(loaded + "/v1/search", params={"q": "  Nitrile GLOVES "}).json()
     search_id = body["search_id"]
@@ -178,15 +178,15 @@ def test_search_analytics_round_trip(loaded: str) -> None:
     event = {"search_id": search_id, "sku": body["hits"][0]["sku"], "kind": "click", "position": 1}
     resp = httpx.post(loaded + "/v1/events", json=event)
     assert resp.status_code == 202 and resp.json() == {"accepted": True}
-    row = _click_through_row(loaded, "nitrile gloves")
+    row = _click_through_row(admin, "nitrile gloves")
     assert row == {"query": "nitrile gloves", "searches": 1, "clicked_searches": 1, "ctr": 1.0,
                    "clicks": 1, "mean_click_position": 1.0, "add_to_cart_searches": 0}
-    top = httpx.get(loaded + "/v1/analytics/top-queries", params={"since": since}).json()
+    top = admin.get("/v1/analytics/top-queries", params={"since": since}).json()
     assert {"query": "nitrile gloves", "searches": 1, "zero_results": 0,
             "mean_hits": 1.0} in top["rows"]
-    slow = httpx.get(loaded + "/v1/analytics/slowest-queries", params={"limit": 1000}).json()
+    slow = admin.get("/v1/analytics/slowest-queries", params={"limit": 1000}).json()
     assert any(r["query"] == "nitrile gloves" and r["p95_ms"] > 0 for r in slow["rows"])
-    zero = httpx.get(loaded + "/v1/analytics/zero-result-queries").json()
+    zero = admin.get("/v1/analytics/zero-result-queries").json()
     assert all(r["query"] != "nitrile gloves" for r in zero["rows"])
 
 
@@ -200,9 +200,10 @@ def test_search_analytics_round_trip(loaded: str) -> None:
     ("GET", "/v1/analytics/click-through", {"params": {"since": "last week"}}, 400, "since"),
     ("GET", "/v1/analytics/slowest-queries", {"params": {"top": "5"}}, 400, "top"),
 ])
-def test_bad_analytics_input_names_the_field(loaded: str, method: str, path: str, kwargs: dict,
-                                              status: int, field: str) -> None:
-    resp = httpx.request(method, loaded + path, **kwargs)
+def test_bad_analytics_input_names_the_field(loaded: str, admin: httpx.Client, method: str,
+                                              path: str, kwargs: dict, status: int,
+                                              field: str) -> None:
+    resp = admin.request(method, path, **kwargs)
     assert resp.status_code == status, resp.text
     assert resp.json()["error"] == "InvalidInput" and resp.json()["field"] == field
 
@@ -213,26 +214,26 @@ def _search_skus(base: str, q: str, **params: str) -> list[str]:
     return [h["sku"] for h in resp.json()["hits"]]
 
 
-def test_synonyms_and_rules_draft_preview_publish(loaded: str) -> None:
-    api = loaded + "/v1/merchandising"
+def test_synonyms_and_rules_draft_preview_publish(loaded: str, admin: httpx.Client) -> None:
+    api = "/v1/merchandising"
     try:
-        resp = httpx.put(api + "/synonyms", json={"rules": ["gauntlets => gloves"]})
+        resp = admin.put(api + "/synonyms", json={"rules": ["gauntlets => gloves"]})
         assert resp.status_code == 200, resp.text
         assert resp.json() == {"kind": "synonyms", "state": "draft", "version": 1}
         rule = {"id": "promo-bolts", "query_equals": "hex bolt",
                 "pin": [{"sku": "FAS-2", "position": 1}]}
-        assert httpx.put(api + "/rules", json={"rules": [rule]}).status_code == 200
-        preview = httpx.get(loaded + "/v1/search", params={"q": "gauntlets", "config": "draft"})
+        assert admin.put(api + "/rules", json={"rules": [rule]}).status_code == 200
+        preview = admin.get("/v1/search", params={"q": "gauntlets", "config": "draft"})
         assert [h["sku"] for h in preview.json()["hits"]] == ["PPE-3"]
         assert preview.json()["config"] == "draft"
         assert _search_skus(loaded, "gauntlets") == []  # live: not yet
-        assert httpx.get(loaded + "/v1/search", params={"q": "hex bolt", "config": "draft"}
+        assert admin.get("/v1/search", params={"q": "hex bolt", "config": "draft"}
                          ).json()["rules"] == ["promo-bolts"]
-        shown = httpx.get(api).json()
+        shown = admin.get(api).json()
         assert shown["synonyms"]["draft"]["rules"] == ["gauntlets => gloves"]
         assert shown["synonyms"]["live"] is None and shown["synonyms"]["unpublished"] is True
 
-        published = httpx.post(api + "/publish")
+        published = admin.post(api + "/publish")
         assert published.status_code == 200, published.text
         assert published.json()["synonyms"] == {"version": 1, "published": True}
         deadline = time.monotonic() + 2
@@ -243,16 +244,16 @@ def test_synonyms_and_rules_draft_preview_publish(loaded: str) -> None:
         assert body["rules"] == ["promo-bolts"] and body["hits"][0]["sku"] == "FAS-2"
         assert body["hits"][0]["pinned"] is True
 
-        bad = httpx.put(api + "/synonyms", json={"rules": ["inox, a2", "a => b => c"]})
+        bad = admin.put(api + "/synonyms", json={"rules": ["inox, a2", "a => b => c"]})
         assert bad.status_code == 400
         assert bad.json()["error"] == "InvalidInput" and "synonyms:2" in bad.json()["detail"]
-        bad_rule = httpx.put(api + "/rules", json={"rules": [{"id": "x", "pin": "FAS-1"}]})
+        bad_rule = admin.put(api + "/rules", json={"rules": [{"id": "x", "pin": "FAS-1"}]})
         assert bad_rule.status_code == 400 and bad_rule.json()["field"] == "rules[0].pin"
-        assert httpx.get(api).json()["synonyms"]["draft"]["version"] == 1  # nothing saved
+        assert admin.get(api).json()["synonyms"]["draft"]["version"] == 1  # nothing saved
     finally:  # the server is shared: leave no synonyms or rules behind
-        httpx.put(api + "/synonyms", json={"rules": []})
-        httpx.put(api + "/rules", json={"rules": []})
-        httpx.post(api + "/publish")
+        admin.put(api + "/synonyms", json={"rules": []})
+        admin.put(api + "/rules", json={"rules": []})
+        admin.post(api + "/publish")
     assert _search_skus(loaded, "gauntlets") == []
 
 
