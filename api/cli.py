@@ -283,6 +283,7 @@ def demo(
                 raise
     else:
         err.print(f"catalog already has {loaded:,} products; serving it")
+    _demo_console_user()
     h, p = host or settings.host, port or settings.port
     err.print(f"serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
     serve(host=h, port=p)
@@ -605,6 +606,27 @@ def merchandising_show(
                 out.print(f"  {line}", highlight=False, markup=False)
         if states["unpublished"]:
             out.print(f"{kind}: the draft has unpublished changes", highlight=False)
+
+
+# -- console users (staff) --------------------------------------------------------------
+
+from api.cli_staff import DEMO_PASSWORD, DEMO_USERNAME, seed_demo_admin, staff_app  # noqa: E402
+
+app.add_typer(staff_app, name="staff")
+
+
+def _demo_console_user() -> None:
+    """The demo's console sign-in, only while no staff user exists (never beside real ones)."""
+    try:
+        created = seed_demo_admin()
+    except DiscoveryError as exc:
+        _fail(exc)
+    if created:
+        err.print(f"[yellow]console sign-in for this demo only:[/yellow] username "
+                  f"[bold]{DEMO_USERNAME}[/bold], password [bold]{DEMO_PASSWORD}[/bold]  "
+                  f"(a well-known password: change it with `discovery staff set-password "
+                  f"{DEMO_USERNAME}` before anyone else can reach this server)",
+                  highlight=False)
 
 
 def main() -> None:

@@ -27,13 +27,14 @@ def _wait_results_for(page: Any, q: str) -> None:
 
 
 def _facet_counts(page: Any, field: str) -> dict[str, int]:
-    rows = page.locator(f'fieldset[data-field="{field}"] li').all_inner_texts()
-    out = {}
-    for row in rows:
-        match = re.match(r"(.*?)\s*\((\d+)\)$", row.strip())
-        assert match, row
-        out[match.group(1)] = int(match.group(2))
-    return out
+    """{value: count} as the facet shows them (value label, then the count beside it)."""
+    rows = page.locator(f'fieldset[data-field="{field}"] li').evaluate_all(
+        """els => els.map(li => {
+             const count = li.querySelector('.dsc-count');
+             const label = li.querySelector('label, button');
+             return [label.firstChild.textContent.trim(), Number(count.textContent)];
+           })""")
+    return dict(rows)
 
 
 def test_misspelled_query_shows_autocomplete_and_results_as_you_type(web_server: str,
@@ -50,7 +51,7 @@ def test_misspelled_query_shows_autocomplete_and_results_as_you_type(web_server:
     assert "bolt" in suggestions
     assert page.locator(STATUS).inner_text().endswith("for “hex blot”")
     names = page.locator(f"{HITS} .dsc-hit-name").all_inner_texts()[:5]
-    assert names and all("bolt" in n.lower() for n in names), names
+    assert sum("hex bolt" in n.lower() for n in names) >= 3, names  # what the buyer meant
     assert page.locator(f"{HITS} .dsc-hit-name em").count() > 0  # highlights reach the page
     # keyboard: the first suggestion is a completion; Enter takes it
     box.press("ArrowDown")
@@ -97,7 +98,7 @@ def test_two_facet_values_narrow_results_and_keep_sibling_counts(web_server: str
     assert _facet_counts(page, "brand") == brands
     checked = page.locator('fieldset[data-field="brand"] input:checked')
     assert checked.count() == 2
-    brands_on_page = page.locator(f"{HITS} .dsc-muted").all_inner_texts()
+    brands_on_page = page.locator(f"{HITS} .dsc-hit-main > .dsc-muted").all_inner_texts()
     assert all(first in b or second in b for b in brands_on_page), brands_on_page
     assert page.url.count("filter=brand") == 2
     # a price range narrows further; the inputs show the facet's bounds
@@ -122,8 +123,7 @@ def test_category_tree_selects_a_subtree(web_server: str, page: Any) -> None:
     _wait_results_for(page, "")
     tree = page.locator('fieldset[data-field="category"]')
     top = tree.locator("button.dsc-cat").first
-    label = top.inner_text()
-    name, count = re.match(r"(.*?)\s*\((\d+)\)$", label).groups()  # type: ignore[union-attr]
+    name, count = list(_facet_counts(page, "category").items())[0]
     top.click()
     page.wait_for_function(f"document.querySelector('.dsc-status').textContent.startsWith('{int(count):,} ')")
     assert tree.locator("[aria-current=true]").inner_text().startswith(name)
