@@ -41,10 +41,11 @@ test: install web
 test-fast: install
 	$(PY) -m pytest -q -m "not slow and not integration and not browser"
 
-bench: install
+bench: install web
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_ingest.py
 	$(PY) benchmarks/bench_vectors.py
+	$(PY) benchmarks/bench_browser.py
 
 lint: install
 	$(VENV)/bin/ruff check catalog ingestion indexer embeddings ranking evaluation api tests benchmarks

@@ -34,8 +34,12 @@ export interface ResultsDetail {
 export interface Timing {
   q: string;
   cause: string;
+  /** keystroke (or click) to results on screen */
   ms: number;
+  /** the server's own time for the search */
   server_ms: number;
+  /** when the results were on screen, in ms since the page started loading */
+  at: number;
 }
 
 declare global {
@@ -171,10 +175,12 @@ export class Controller extends EventTarget {
 
   /** Called by the results widget once the results of a search are on screen. */
   rendered(detail: ResultsDetail): void {
+    const now = performance.now();
     const timing: Timing = {
       q: detail.response.query, cause: detail.cause,
-      ms: Math.round((performance.now() - detail.startedAt) * 10) / 10,
+      ms: Math.round((now - detail.startedAt) * 10) / 10,
       server_ms: detail.response.took_ms,
+      at: Math.round(now),
     };
     (window.discoveryTimings ??= []).push(timing);
     document.dispatchEvent(new CustomEvent("discovery:results", { detail: timing }));
