@@ -170,6 +170,16 @@ class StaffAccounts:
         return [{"username": r.username, "role": r.role, "created_at": r.created_at.isoformat(),
                  "disabled": bool(r.disabled)} for r in rows]
 
+    def get_user(self, username: str) -> StaffUser | None:
+        """An enabled user by name (any case), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff_users.c.id, staff_users.c.username,
+                                      staff_users.c.role, staff_users.c.disabled).where(
+                staff_users.c.username_key == username.lower())).first()
+        if row is None or row.disabled:
+            return None
+        return StaffUser(int(row.id), row.username, row.role)
+
     def _user_id(self, conn: Any, username: str) -> int:
         found = conn.execute(select(staff_users.c.id).where(
             staff_users.c.username_key == username.lower())).scalar()
