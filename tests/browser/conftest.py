@@ -26,6 +26,13 @@ SAMPLE_PRODUCTS = 3000
 STAFF_USER, STAFF_PASSWORD = "console-admin", "browser-test-password"
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
+_WEB_ENV: dict[str, str] = {}
+
+
+def web_env() -> dict[str, str]:
+    """The environment of the served catalog, for `discovery` commands against it."""
+    assert _WEB_ENV, "the web_server fixture has not started"
+    return dict(_WEB_ENV)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,6 +63,8 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = dict(os.environ, DISCOVERY_DATA_DIR=str(data_dir), DISCOVERY_SEARCH_CONFIG="lexical",
                DISCOVERY_SEMANTIC_SEARCH="false", DISCOVERY_INDEX_RELOAD_INTERVAL_S="0")
     env.pop("DISCOVERY_DATABASE_URL", None)
+    env.pop("DISCOVERY_CORS_ORIGINS", None)
+    _WEB_ENV.update(env)
     sample = data_dir / "sample.csv"
     _run("sample-catalog", "--products", str(SAMPLE_PRODUCTS), "--out", str(sample), env=env)
     _run("ingest", str(sample), "--no-embed", env=env)

@@ -29,6 +29,8 @@ export interface ResultsDetail {
   startedAt: number;
   /** what caused it: "type" for a keystroke, else "filter", "sort", "page", "load" */
   cause: string;
+  /** no newer search was sent meanwhile: these are the results of the current state */
+  final: boolean;
 }
 
 export interface Timing {
@@ -60,7 +62,9 @@ export class Controller extends EventTarget {
   readonly selected = new Map<string, Set<string>>();
   readonly ranges = new Map<string, Range>();
   last: SearchResponse | null = null;
-  private inflight: AbortController | null = null;
+  private readonly inflight = new Map<number, AbortController>();
+  private issued = 0; // searches sent
+  private drawn = 0; // the newest search whose results were drawn
   private started = false;
 
   constructor(readonly config: Config) {
@@ -146,10 +150,14 @@ export class Controller extends EventTarget {
   }
 
   async search(cause: string): Promise<void> {
+    // Searches are not aborted when the next keystroke comes: whichever answer arrives is
+    // drawn unless a newer one is already on screen, so results keep up with a fast typist
+    // even when the network is slower than the typing. Older searches still in flight are
+    // aborted once a newer answer is drawn.
     const startedAt = performance.now();
-    this.inflight?.abort();
+    const seq = ++this.issued;
     const inflight = new AbortController();
-    this.inflight = inflight;
+    this.inflight.set(seq, inflight);
     if (this.config.urlSync) this.writeUrl();
     this.dispatchEvent(new CustomEvent("loading", { detail: cause }));
     try {
@@ -157,19 +165,19 @@ export class Controller extends EventTarget {
         q: this.q, filters: this.filters(), sort: this.sort, page: this.page,
         pageSize: this.config.pageSize, facets: this.config.facets,
       }, inflight.signal);
-      if (inflight.signal.aborted) return;
+      if (seq < this.drawn) return;
+      this.drawn = seq;
+      for (const [older, ctl] of this.inflight) if (older < seq) ctl.abort();
       this.last = response;
       this.dispatchEvent(new CustomEvent<ResultsDetail>("results", {
-        detail: { response, startedAt, cause },
+        detail: { response, startedAt, cause, final: seq === this.issued },
       }));
     } catch (err) {
-      if (inflight.signal.aborted || (err instanceof DOMException && err.name === "AbortError")) {
-        return;
-      }
+      if (seq < this.drawn || (err instanceof DOMException && err.name === "AbortError")) return;
       const message = err instanceof ApiError && err.status < 500 ? err.message : this.t.error;
       this.dispatchEvent(new CustomEvent("error", { detail: message }));
     } finally {
-      if (this.inflight === inflight) this.inflight = null;
+      this.inflight.delete(seq);
     }
   }
 

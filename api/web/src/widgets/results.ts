@@ -42,7 +42,7 @@ export function mountResults(c: Controller, el: HTMLElement): void {
       ? r.hits.map((hit, i) => hitItem(c, r, hit, (r.page - 1) * r.page_size + i + 1))
       : [h("li", { class: "dsc-empty" }, t.noResults(r.query))]));
     renderPager(c, pager, r);
-    el.setAttribute("aria-busy", "false");
+    el.setAttribute("aria-busy", String(!detail.final));
     c.rendered(detail);
   });
 }
