@@ -48,7 +48,7 @@ bench: install web
 	$(PY) benchmarks/bench_browser.py
 
 lint: install
-	$(VENV)/bin/ruff check catalog ingestion indexer embeddings ranking evaluation api tests benchmarks
+	$(VENV)/bin/ruff check catalog commerce ingestion indexer embeddings ranking evaluation api tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:
