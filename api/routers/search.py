@@ -48,10 +48,19 @@ def search(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
         explain=explain, highlight=highlight, config=config,
         customer_group=customer_group))
-    body["search_id"] = svc.analytics.log_search(
-        q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"], config=body["config"],
-        page=page, rules=body["rules"])
+    if _is_preview(request, config):
+        body["search_id"] = None  # a merchandiser's preview is not a buyer's search
+    else:
+        body["search_id"] = svc.analytics.log_search(
+            q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"],
+            config=body["config"], page=page, rules=body["rules"])
     return json_response(body)
+
+
+def _is_preview(request: Request, config: str | None) -> bool:
+    """Searches of the draft, and every search the console sends (it marks its requests with
+    ``X-Requested-With: discovery-console``), stay out of the search analytics."""
+    return config == "draft" or request.headers.get("x-requested-with") == "discovery-console"
 
 
 @router.get("/autocomplete", response_model=None,

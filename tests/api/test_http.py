@@ -190,6 +190,26 @@ def test_search_analytics_round_trip(loaded: str, admin: httpx.Client) -> None:
     assert all(r["query"] != "nitrile gloves" for r in zero["rows"])
 
 
+def test_console_previews_stay_out_of_the_search_analytics(loaded: str,
+                                                           admin: httpx.Client) -> None:
+    console = {"X-Requested-With": "discovery-console"}
+    draft = admin.get(loaded + "/v1/search", params={"q": "preview only", "config": "draft"},
+                      headers=console).json()
+    live = admin.get(loaded + "/v1/search", params={"q": "preview only"}, headers=console).json()
+    assert draft["search_id"] is None and live["search_id"] is None
+    buyer = httpx.get(loaded + "/v1/search", params={"q": "bought for real"}).json()
+    assert isinstance(buyer["search_id"], str)
+    deadline = time.monotonic() + 5
+    while True:  # the buyer's search shows up; the previews, logged before it, never do
+        rows = admin.get("/v1/analytics/top-queries", params={"limit": 1000}).json()["rows"]
+        queries = {r["query"] for r in rows}
+        if "bought for real" in queries or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "bought for real" in queries
+    assert "preview only" not in queries
+
+
 @pytest.mark.parametrize("method, path, kwargs, status, field", [
     ("POST", "/v1/events", {"json": {"sku": "FAS-1", "kind": "view"}}, 400, "kind"),
     ("POST", "/v1/events", {"json": {"kind": "click"}}, 422, "sku"),
