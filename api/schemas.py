@@ -69,6 +69,9 @@ class SearchResponse(BaseModel):
     facets_match: str = Field(description="`every_word`: the facets counted the products that "
                               "match every word of the query (there were some); `any_word`: "
                               "every product in the results")
+    total_every_word: int | None = Field(None, description="With `facets_match=every_word`: how "
+                                         "many products match every word (with the filters), "
+                                         "the products the facet counts describe.")
     hits: list[HitOut]
     facets: list[FacetOut]
     engine_ms: float

@@ -173,3 +173,4 @@ class SearchResult:
     facets: dict[str, FacetResult]
     engine_ms: float = 0.0
     facets_strict: bool = False  # the facets counted the products matching ``facet_text``
+    strict_total: int | None = None  # how many products (with the filters) match ``facet_text``

@@ -508,18 +508,19 @@ class TantivyBackend:
         query = _without(_and([scored] + [q for _, q in filter_queries] + fixed),
                          plan.exclude_skus + plan.skip_skus)
         hits = self._hits(searcher, query, plan)
-        facet_text, strict = text_query, False
+        facet_text, strict, strict_total = text_query, False, None
         if plan.facets and plan.facet_text is not None:
             narrow = self._text_query(plan.facet_text, searcher)
             matching = _without(_and([narrow] + [q for _, q in filter_queries] + fixed),
                                 plan.exclude_skus)
-            if searcher.search(matching, limit=1, count=True).count > 0:  # type: ignore[attr-defined]
+            strict_total = searcher.search(matching, limit=1, count=True).count  # type: ignore[attr-defined]
+            if strict_total > 0:
                 facet_text, strict = narrow, True
         facets = self._facets(searcher, plan, _and([facet_text] + fixed), filter_queries)
         total = hits[0]
         return SearchResult(total=total, hits=hits[1], facets=facets,
                             engine_ms=(time.perf_counter() - started) * 1000,
-                            facets_strict=strict)
+                            facets_strict=strict, strict_total=strict_total)
 
     def _hits(self, searcher: tantivy.Searcher, query: tantivy.Query, plan: SearchPlan
               ) -> tuple[int, list[Hit]]:

@@ -345,6 +345,8 @@ class SearchService:
             "relaxed": relaxed_query,
             "config": req.config or self.config.name,
             "facets_match": "every_word" if result.facets_strict else "any_word",
+            # the products the facet counts describe, when they are not all the results
+            "total_every_word": result.strict_total if result.facets_strict else None,
             "hits": hits,
             "facets": [_facet_json(f) for f in result.facets.values()],
             "engine_ms": round(result.engine_ms, 3),
@@ -450,7 +452,8 @@ class _HybridView:
         _, result, fused = self._done
         window = fused[plan.offset : plan.offset + plan.limit]
         return SearchResult(total=result.total, hits=window, facets=result.facets,
-                            engine_ms=result.engine_ms, facets_strict=result.facets_strict)
+                            engine_ms=result.engine_ms, facets_strict=result.facets_strict,
+                            strict_total=result.strict_total)
 
     def _neighbours(self, k: int) -> tuple[np.ndarray, list[tuple[str, float]]]:
         vector = self.semantic.query_vector(self.query)
@@ -493,7 +496,8 @@ class _HybridView:
         self.used_semantic = True
         engine_ms = lexical.engine_ms + (time.perf_counter() - started) * 1000
         return SearchResult(total=lexical.total + extra, hits=[], facets=facets,
-                            engine_ms=engine_ms, facets_strict=strict), fused
+                            engine_ms=engine_ms, facets_strict=strict,
+                            strict_total=lexical.strict_total if strict else None), fused
 
 
 def _top(weights: dict[str, float], n: int) -> list[str]:

@@ -49,7 +49,7 @@ def test_misspelled_query_shows_autocomplete_and_results_as_you_type(web_server:
     assert box.get_attribute("aria-expanded") == "true"
     suggestions = listbox.inner_text().lower()
     assert "bolt" in suggestions
-    assert page.locator(STATUS).inner_text().endswith("for “hex blot”")
+    assert "results for “hex blot”" in page.locator(STATUS).inner_text()
     names = page.locator(f"{HITS} .dsc-hit-name").all_inner_texts()[:5]
     assert sum("hex bolt" in n.lower() for n in names) >= 3, names  # what the buyer meant
     assert page.locator(f"{HITS} .dsc-hit-name em").count() > 0  # highlights reach the page
@@ -116,6 +116,22 @@ def test_two_facet_values_narrow_results_and_keep_sibling_counts(web_server: str
     page.wait_for_function(
         f"document.querySelector('.dsc-status').textContent.startsWith('{before_total:,} ')")
     assert page.errors == []
+
+
+def test_a_chosen_value_of_a_broad_query_finds_as_many_products_as_its_count(
+        web_server: str, page: Any) -> None:
+    """Two words: the facets count the products with both; the page says how many those are,
+    so the count beside a value is what choosing it gives."""
+    page.goto(web_server + "/?q=hex%20bolt")
+    _wait_results_for(page, "hex bolt")
+    brand, count = list(_facet_counts(page, "brand").items())[0]
+    status = page.locator(STATUS).inner_text()
+    page.locator('fieldset[data-field="brand"] li', has_text=brand).get_by_role("checkbox").check()
+    page.wait_for_function("s => document.querySelector('.dsc-status').textContent !== s",
+                           arg=status)
+    status = page.locator(STATUS).inner_text()
+    assert (_total(page) == count or f"· {count:,} match every word" in status), (brand, count,
+                                                                                   status)
 
 
 def test_category_tree_selects_a_subtree(web_server: str, page: Any) -> None:

@@ -99,8 +99,15 @@ class BackendConformance:
         full = service.search(SearchRequest(q="hex bolt ", facets=["brand"]))
         assert full["facets_match"] == "every_word" and full["total"] > 2
         assert brands(full) == 2                      # the two hex bolts, not the long tail
+        assert full["total_every_word"] == 2          # what the counts add up to
+        chosen = service.search(SearchRequest(q="hex bolt ", facets=["brand"],
+                                              filters=[f"brand:{full['hits'][0]['brand']}"]))
+        assert chosen["total_every_word"] == next(
+            v["count"] for f in full["facets"] if f["field"] == "brand" for v in f["values"]
+            if v["value"] == full["hits"][0]["brand"])  # a chosen value's count, as shown
         partial = service.search(SearchRequest(q="hex gloves ", facets=["brand"]))
         assert partial["facets_match"] == "any_word"  # nothing has both words: count all
+        assert partial["total_every_word"] is None
         assert brands(partial) == partial["total"]
 
     def test_words_written_apart_find_the_compound(self, empty_backend: Any) -> None:

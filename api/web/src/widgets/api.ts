@@ -50,6 +50,8 @@ export interface SearchResponse {
   pages: number;
   sort: string;
   relaxed: boolean;
+  /** how many products match every word, when the facet counts describe only those */
+  total_every_word?: number | null;
   hits: Hit[];
   facets: Facet[];
   took_ms: number;

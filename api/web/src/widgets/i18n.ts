@@ -11,6 +11,7 @@ const en = {
   results: (n: number) => (n === 1 ? "1 result" : `${n.toLocaleString("en")} results`),
   resultsFor: (n: number, q: string) =>
     `${n === 1 ? "1 result" : `${n.toLocaleString("en")} results`} for “${q}”`,
+  everyWord: (n: number) => ` · ${n.toLocaleString("en")} match every word (the filter counts)`,
   relaxed: "No product matches every word; showing products that match some of them.",
   noResults: (q: string) => `No products found for “${q}”. Check the spelling or remove a filter.`,
   sortBy: "Sort by",
@@ -69,6 +70,7 @@ const de: Strings = {
   brands: "Marken",
   results: (n) => (n === 1 ? "1 Treffer" : `${n.toLocaleString("de")} Treffer`),
   resultsFor: (n, q) => `${n === 1 ? "1 Treffer" : `${n.toLocaleString("de")} Treffer`} für „${q}“`,
+  everyWord: (n) => ` · ${n.toLocaleString("de")} mit allen Wörtern (die Filterzahlen)`,
   relaxed: "Kein Produkt enthält alle Wörter; angezeigt werden Produkte mit einigen davon.",
   noResults: (q) => `Keine Produkte für „${q}“ gefunden. Prüfen Sie die Schreibweise oder entfernen Sie einen Filter.`,
   sortBy: "Sortieren nach",

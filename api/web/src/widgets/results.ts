@@ -36,6 +36,9 @@ export function mountResults(c: Controller, el: HTMLElement): void {
     errorBox.hidden = true;
     sort.value = r.sort;
     status.textContent = r.query ? t.resultsFor(r.total, r.query) : t.results(r.total);
+    if (r.total_every_word !== null && r.total_every_word !== undefined && r.total_every_word < r.total) {
+      status.textContent += t.everyWord(r.total_every_word);
+    }
     notice.hidden = !r.relaxed;
     notice.textContent = r.relaxed ? t.relaxed : "";
     list.replaceChildren(...(r.hits.length
