@@ -15,7 +15,7 @@ WEB_SRC   = $(shell find $(WEB)/src $(WEB)/public -type f) $(wildcard $(WEB)/*.h
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,embeddings]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,embeddings,voice]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
