@@ -80,6 +80,22 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How long a server trusts its in-memory copy of the public keys "
         "(a revoked key stops working within this time).")
 
+    max_image_mb: float = Field(
+        20.0, gt=0, description="Largest image upload (search by barcode or photo), in MB.")
+    max_image_pixels: int = Field(
+        50_000_000, gt=0, description="Largest image (width x height) decoded from an upload; "
+        "larger ones are refused (a decompression bomb guard).")
+    vosk_model: Path | None = Field(
+        None, description="Folder of a vosk model (e.g. vosk-model-small-en-us-0.15) for "
+        "search by voice; unset: /v1/search/voice answers 503.")
+    max_audio_mb: float = Field(10.0, gt=0, description="Largest voice upload, in MB.")
+    max_audio_seconds: float = Field(
+        30.0, gt=0, description="Longest voice recording accepted, in seconds.")
+    voice_phrase_limit: int = Field(
+        3000, ge=0, description="Catalog words (brands, categories, frequent name words) the "
+        "recogniser listens for, besides numbers, units and common query words; 0: the "
+        "model's whole vocabulary.")
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
