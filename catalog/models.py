@@ -91,7 +91,10 @@ class ProductEmbedding(Base):
 
 
 class ProductDocument(Base):
-    """A datasheet, certificate, catalog card, return form or offer attached to a product."""
+    """A datasheet, certificate, catalog card, return form or offer attached to a product: a
+    link to a stored :class:`Document` (``document_id``) or to a remote URL (``document_id``
+    NULL). ``source`` is ``catalog`` (the catalog file's ``documents`` column) or ``manifest``
+    (``discovery documents import``): re-ingesting the catalog replaces only its own links."""
 
     __tablename__ = "product_documents"
 
@@ -103,10 +106,47 @@ class ProductDocument(Base):
     kind: Mapped[str] = mapped_column(String(40))
     url: Mapped[str] = mapped_column(String(1000))
     title: Mapped[str | None] = mapped_column(String(300))
+    document_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(10), server_default="catalog")
+
+
+class Document(Base):
+    """One distinct attached file (content-addressed: a certificate shared by 50 products is
+    stored, extracted and indexed once). The file lives under ``<data_dir>/files``;
+    ``status`` is ``ok`` (text extracted) or ``no_text`` (a scan without a text layer: listed
+    on product cards, not searchable). ``head_text`` is the start of the text, which product
+    search weighs in at a low weight."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("sha256", name="uq_documents_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(300))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer)
+    text_chars: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    head_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DocumentPage(Base):
+    """The extracted text of one page (1-based) of a document; what document search finds."""
+
+    __tablename__ = "document_pages"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class ProductMedia(Base):
-    """An image, video, diagram or CAD/3D file referenced by a product."""
+    """An image, video, diagram or CAD/3D file referenced by a product: a remote URL, or a
+    file stored under ``<data_dir>/files`` (``sha256`` set; served by ``/v1/media/{sha256}``)."""
 
     __tablename__ = "product_media"
 
@@ -117,6 +157,9 @@ class ProductMedia(Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_type: Mapped[str | None] = mapped_column(String(100))
 
 
 class SearchQuery(Base):
