@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         "", description="Comma-separated origins (https://shop.example) whose browsers may call "
         "the public endpoints (search, autocomplete, products, events, /1/indexes); '*' for any. "
         "Empty: only the same origin and the origins of public keys.")
+    max_document_mb: float = Field(
+        50.0, gt=0, description="Largest document or media file (PDF, text, HTML, image, ...) "
+        "read at ingestion, in MB; a larger one is a row error.")
+    max_document_pages: int = Field(
+        2_000, ge=1, description="Pages of a PDF whose text is extracted; the rest is cut (and "
+        "reported).")
     public_key_cache_s: float = Field(
         5.0, ge=0, description="How long a server trusts its in-memory copy of the public keys "
         "(a revoked key stops working within this time).")
