@@ -90,6 +90,34 @@ class ProductEmbedding(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ProductImageEmbedding(Base):
+    """The image embedding of a product's main image under one image model (S8): the first
+    of its images that is a file here (stored under ``<data_dir>/files`` or a local path;
+    remote URLs are not fetched). ``image_hash`` is the SHA-256 of the image's bytes, so an
+    unchanged image is never encoded again and products sharing an image share its vector;
+    ``image_ref`` is the reference it came from and ``file_stamp`` the size and modification
+    time of a local path (a re-run skips unchanged files without reading them). ``vector``
+    holds ``dim`` little-endian float32 values; ``updated_at`` is set by the writer (see
+    :class:`ProductEmbedding`)."""
+
+    __tablename__ = "product_image_embeddings"
+    __table_args__ = (
+        Index("ix_product_image_embeddings_model_updated", "model_id", "updated_at"),
+        Index("ix_product_image_embeddings_model_hash", "model_id", "image_hash"),
+    )
+
+    model_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku: Mapped[str] = mapped_column(
+        ForeignKey("products.sku", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    image_hash: Mapped[str] = mapped_column(String(64))
+    image_ref: Mapped[str] = mapped_column(String(1000))
+    file_stamp: Mapped[str | None] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class ProductDocument(Base):
     """A datasheet, certificate, catalog card, return form or offer attached to a product: a
     link to a stored :class:`Document` (``document_id``) or to a remote URL (``document_id``
