@@ -91,6 +91,17 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         50_000_000, gt=0, description="Largest image (width x height) decoded from an upload; "
         "larger ones are refused (a decompression bomb guard).")
+    clip_model: str = Field(
+        "ViT-B-32", description="open_clip architecture of the search-by-photo image encoder "
+        "(the one DISCOVERY_CLIP_WEIGHTS was trained as).")
+    clip_weights: str | None = Field(
+        None, description="Weights of the image encoder: an open_clip checkpoint file, or a "
+        "pretrained tag whose file is in the local cache (never downloaded); 'random' for "
+        "random-initialised weights, for tests only. Unset: /v1/search/image answers 503.")
+    clip_batch_size: int = Field(32, ge=1, description="Images per image-encoder forward pass.")
+    image_search_depth: int = Field(
+        200, ge=1, le=10_000, description="Most visually similar products a search by photo "
+        "ranks (after the text query and filters); its pages come from these.")
     vosk_model: Path | None = Field(
         None, description="Folder of a vosk model (e.g. vosk-model-small-en-us-0.15) for "
         "search by voice; unset: /v1/search/voice answers 503.")
