@@ -174,6 +174,11 @@ class SearchService:
         config = self._base_config(name)
         return config if self.merchandising is None else self.merchandising.overlay(config, "live")
 
+    def configuration(self, name: str | None = None) -> SearchConfig:
+        """The configuration a request naming ``name`` searches with (None: the service's
+        own), with the live synonyms and rules laid over it (``draft``: the draft ones)."""
+        return self._config(name)
+
     def _base_config(self, name: str | None) -> SearchConfig:
         if name is None:
             return self.config
