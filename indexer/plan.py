@@ -11,8 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-TEXT_FIELDS = ("name", "brand", "category", "description", "attributes")
-"""Logical text fields a query is matched against; each gets a weight in the plan."""
+TEXT_FIELDS = ("name", "brand", "category", "description", "attributes", "documents")
+"""Logical text fields a query is matched against; each gets a weight in the plan.
+``documents``: the titles and the start of the text of a product's attached documents."""
 
 DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
     "name": 3.0,
@@ -20,6 +21,7 @@ DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
     "category": 1.5,
     "attributes": 1.0,
     "description": 3.0,
+    "documents": 0.3,
 }
 
 

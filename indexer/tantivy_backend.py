@@ -48,7 +48,7 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
@@ -60,6 +60,7 @@ _TEXT_FIELD_OF = {  # logical text field -> stemmed tantivy field
     "category": "category_text",
     "description": "description",
     "attributes": "attributes_text",
+    "documents": "document_text",  # titles and the start of the text of attached documents
 }
 _KEYWORD_FIELDS = [f.name for f in FIELDS if f.kind in ("keyword", "list") and f.facet or f.name in
                    ("sku", "parent_sku", "mpn", "gtin")]
@@ -178,9 +179,9 @@ def to_document(record: Record) -> dict[str, Any]:
         attr_values += map(str, extra.values())
     attributes = " ".join(attr_values)
     description = get("description") or ""
-    documents = get("documents")
-    if documents:
-        description = " ".join([description] + [d.get("title") or "" for d in documents])
+    document_text = get("document_text")
+    if document_text is None:  # a record that was never stored: its documents' titles
+        document_text = " ".join(d.get("title") or "" for d in get("documents") or ())
     pns = _part_numbers(record)
     popularity = get("popularity") or 0.0
     doc: dict[str, Any] = {
@@ -190,6 +191,7 @@ def to_document(record: Record) -> dict[str, Any]:
         "category_text": category,
         "description": description,
         "attributes_text": attributes,
+        "document_text": document_text,
         "all_plain": f"{name} {brand} {category} {attributes}",
         "code": " ".join(v for v in (name, record["sku"], get("mpn"), get("model")) if v),
         "pn": pns,
@@ -267,8 +269,24 @@ class _WriteLock:
         return self._fh is not None
 
 
-class TantivyBackend:
-    name = "tantivy"
+class TantivyIndex:
+    """A tantivy index on disk in generations (see the module docstring): writes, commits,
+    atomic rebuilds and reloads. Subclasses say what they hold: ``schema``,
+    ``schema_version``, ``tokenizers``, ``key_field`` (the term that replaces or deletes an
+    item) and :meth:`documents_of` (the engine documents of one item, as JSON)."""
+
+    schema: tantivy.Schema = SCHEMA
+    schema_version = SCHEMA_VERSION
+    tokenizers: dict[str, tantivy.TextAnalyzer] = TOKENIZERS
+    key_field = "sku"
+
+    @staticmethod
+    def key_of(item: Any) -> str:
+        return str(item["sku"])
+
+    @staticmethod
+    def documents_of(item: Any) -> list[str]:
+        return [to_json(item)]
 
     def __init__(self, root: Path, *, heap_mb: int = 128, reload_interval_s: float = 1.0) -> None:
         self.root = Path(root)
@@ -310,14 +328,13 @@ class TantivyBackend:
         finally:
             os.close(dir_fd)
 
-    @staticmethod
-    def _open(path: Path) -> tantivy.Index:
+    def _open(self, path: Path) -> tantivy.Index:
         version_file = path / "schema-version"
         if not path.exists():
             path.mkdir(parents=True)
-            version_file.write_text(SCHEMA_VERSION)
-        index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
-        for name, analyzer in TOKENIZERS.items():
+            version_file.write_text(self.schema_version)
+        index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        for name, analyzer in self.tokenizers.items():
             index.register_tokenizer(name, analyzer)
         return index
 
@@ -333,7 +350,7 @@ class TantivyBackend:
 
     def _open_current(self) -> None:
         name = self._read_pointer()
-        if name is not None and self._version_of(self.root / name) != SCHEMA_VERSION:
+        if name is not None and self._version_of(self.root / name) != self.schema_version:
             # Written by another version of the product: not readable with this schema. Start
             # an empty generation; the caller rebuilds it from the store (needs_rebuild).
             self.needs_rebuild = True
@@ -390,8 +407,9 @@ class TantivyBackend:
         with self._mutex:
             writer = self._ensure_writer()
             for record in records:
-                writer.delete_documents_by_term("sku", record["sku"])
-                writer.add_json(to_json(record))
+                writer.delete_documents_by_term(self.key_field, self.key_of(record))
+                for doc in self.documents_of(record):
+                    writer.add_json(doc)
             self._pending += len(records)
 
     def delete(self, skus: list[str]) -> None:
@@ -400,7 +418,7 @@ class TantivyBackend:
         with self._mutex:
             writer = self._ensure_writer()
             for sku in skus:
-                writer.delete_documents_by_term("sku", sku)
+                writer.delete_documents_by_term(self.key_field, str(sku))
             self._pending += len(skus)
 
     def commit(self) -> None:
@@ -445,7 +463,8 @@ class TantivyBackend:
                 try:
                     for batch in batches:
                         for record in batch:
-                            writer.add_json(to_json(record))
+                            for doc in self.documents_of(record):
+                                writer.add_json(doc)
                         count += len(batch)
                         if progress:
                             progress(count)
@@ -492,6 +511,12 @@ class TantivyBackend:
     def close(self) -> None:
         self.rollback()
         self._index = None
+
+
+class TantivyBackend(TantivyIndex):
+    """The product search backend (``indexer.base.SearchBackend``)."""
+
+    name = "tantivy"
 
     def search(self, plan: SearchPlan) -> SearchResult:
         started = time.perf_counter()
