@@ -4,12 +4,18 @@ streams records for (re)indexing. SQLite by default, PostgreSQL by URL.
 A product travels through the system as a *record*: a plain dict whose keys are the
 names in :mod:`catalog.fields` plus ``attributes`` (extra columns). Lists and maps:
 ``shipping_methods`` [{"method", "days"}], ``variant_attributes`` {axis: value},
-``documents`` [{"kind", "url", "title"}], ``images`` [url], ``media`` [{"kind", "url"}].
+``documents`` [{"kind", "url", "title", "document_id"}], ``images`` [url],
+``media`` [{"kind", "url", "title"}]. A document or media file stored here (rather than
+linked by an http(s) URL) has the URL the API serves it at: ``/v1/documents/{id}/file`` (with
+its ``document_id``) or ``/v1/media/{sha256}/file``. Records read from the store also carry
+``document_text``: the titles and the start of the text of the product's documents, which
+product search weighs in at a low weight.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,9 +36,18 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from catalog.fields import FIELDS
-from catalog.models import Base, Product, ProductDocument, ProductEmbedding, ProductMedia
+from catalog.models import (
+    Base,
+    Document,
+    DocumentPage,
+    Product,
+    ProductDocument,
+    ProductEmbedding,
+    ProductMedia,
+)
 
 Record = dict[str, Any]
 
@@ -41,6 +56,41 @@ _PRODUCT_COLUMNS = [f.name for f in FIELDS if f.name not in ("documents", "image
 ]
 _JSON_COLUMNS = frozenset(("shipping_methods", "variant_attributes", "attributes"))
 _SQL_CHUNK = 500  # keeps IN (...) lists under every driver's parameter limit
+
+DOCUMENT_TEXT_CHARS = 4_000
+"""Document text per product in the product index: enough for a datasheet's first pages, and
+the product index stays about as large as without documents (documents are searched in
+full by their own index)."""
+_MEDIA_SHA = re.compile(r"/v1/media/([0-9a-f]{64})/file")
+
+
+def stored_media_sha(url: str) -> str | None:
+    """The SHA-256 of a media file stored here, from the URL it is served at."""
+    found = _MEDIA_SHA.fullmatch(url)
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    sha256: str
+    media_type: str
+    filename: str
+    size_bytes: int
+    page_count: int
+    text_chars: int
+    status: str
+
+
+@dataclass
+class DocumentPages:
+    """A document as the document index takes it: its pages' text, page 1 first."""
+
+    id: int
+    title: str
+    filename: str
+    media_type: str
+    pages: list[str]
 
 
 def content_hash(record: Record) -> str:
@@ -187,36 +237,37 @@ class CatalogStore:
         conn.exec_driver_sql(self._upsert_sql, params)
 
     def _replace_children(self, conn: Any, records: list[Record], updated: list[str]) -> None:
+        """The catalog file's documents and media of these products (links a documents
+        manifest made stay)."""
         for i in range(0, len(updated), _SQL_CHUNK):
             chunk = updated[i : i + _SQL_CHUNK]
-            conn.execute(delete(ProductDocument).where(ProductDocument.product_sku.in_(chunk)))
+            conn.execute(delete(ProductDocument).where(ProductDocument.product_sku.in_(chunk),
+                                                       ProductDocument.source == "catalog"))
             conn.execute(delete(ProductMedia).where(ProductMedia.product_sku.in_(chunk)))
-        docs: list[dict[str, Any]] = []
-        media: list[dict[str, Any]] = []
+        docs: list[tuple[Any, ...]] = []
+        media: list[tuple[Any, ...]] = []
         for r in records:
             sku = r["sku"]
             for pos, d in enumerate(r.get("documents") or []):
-                docs.append({"product_sku": sku, "position": pos, "kind": d.get("kind") or "document",
-                             "url": d["url"], "title": d.get("title")})
+                docs.append((sku, pos, d.get("kind") or "document", d["url"], d.get("title"),
+                             d.get("document_id")))
             pos = 0
             for url in r.get("images") or []:
-                media.append({"product_sku": sku, "position": pos, "kind": "image", "url": url})
+                media.append((sku, pos, "image", url, None, stored_media_sha(url), None))
                 pos += 1
             for m in r.get("media") or []:
-                media.append({"product_sku": sku, "position": pos, "kind": m.get("kind") or "file",
-                              "url": m["url"]})
+                media.append((sku, pos, m.get("kind") or "file", m["url"], m.get("title"),
+                              stored_media_sha(m["url"]), m.get("content_type")))
                 pos += 1
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         if docs:
             conn.exec_driver_sql(
-                "INSERT INTO product_documents (product_sku, position, kind, url, title) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                [(d["product_sku"], d["position"], d["kind"], d["url"], d["title"]) for d in docs])
+                "INSERT INTO product_documents (product_sku, position, kind, url, title, "
+                f"document_id, source) VALUES ({', '.join([mark] * 6)}, 'catalog')", docs)
         if media:
             conn.exec_driver_sql(
-                "INSERT INTO product_media (product_sku, position, kind, url) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark})",
-                [(m["product_sku"], m["position"], m["kind"], m["url"]) for m in media])
+                "INSERT INTO product_media (product_sku, position, kind, url, title, sha256, "
+                f"content_type) VALUES ({', '.join([mark] * 7)})", media)
 
     def delete(self, skus: Iterable[str]) -> int:
         skus = list(skus)
@@ -415,27 +466,272 @@ class CatalogStore:
         rec["documents"] = []
         rec["images"] = []
         rec["media"] = []
+        rec["document_text"] = ""
         return rec
 
     @staticmethod
     def _attach_children(conn: Any, batch: list[Record]) -> None:
-        """Documents and media of a batch of records, in one round trip."""
+        """Documents (with their text for product search) and media of a batch of records, in
+        one round trip."""
         if not batch:
             return
         by_sku = {r["sku"]: r for r in batch}
         skus = list(by_sku)
         docs = select(literal("d").label("t"), ProductDocument.product_sku, ProductDocument.kind,
-                      ProductDocument.url, ProductDocument.title, ProductDocument.position
+                      ProductDocument.url, ProductDocument.title, ProductDocument.document_id,
+                      Document.head_text, ProductDocument.source, ProductDocument.position
+                      ).select_from(ProductDocument).outerjoin(
+                          Document, Document.id == ProductDocument.document_id
                       ).where(ProductDocument.product_sku.in_(skus))
         media = select(literal("m").label("t"), ProductMedia.product_sku, ProductMedia.kind,
-                       ProductMedia.url, null().label("title"), ProductMedia.position
+                       ProductMedia.url, ProductMedia.title, null().label("document_id"),
+                       null().label("head_text"), null().label("source"), ProductMedia.position
                        ).where(ProductMedia.product_sku.in_(skus))
-        rows = conn.execute(union_all(docs, media).order_by("t", "product_sku", "position"))
-        for table, sku, kind, url, title, _ in rows:
+        rows = conn.execute(union_all(docs, media).order_by("t", "product_sku", "source",
+                                                            "position"))
+        texts: dict[str, list[tuple[int | None, str | None, str | None]]] = {}
+        for table, sku, kind, url, title, document_id, head, _, _ in rows:
             record = by_sku[sku]
             if table == "d":
-                record["documents"].append({"kind": kind, "url": url, "title": title})
+                record["documents"].append({"kind": kind, "url": url, "title": title,
+                                            "document_id": document_id})
+                texts.setdefault(sku, []).append((document_id, title, head))
             elif kind == "image":
                 record["images"].append(url)
             else:
-                record["media"].append({"kind": kind, "url": url})
+                record["media"].append({"kind": kind, "url": url, "title": title})
+        for sku, parts in texts.items():
+            by_sku[sku]["document_text"] = document_text(parts)
+
+    # -- documents (S2) -------------------------------------------------------------------
+    def has_documents(self) -> bool:
+        """Whether any document file is stored (links to remote URLs do not count)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(Document.id).limit(1)).first() is not None
+
+    def document_by_sha(self, sha256: str) -> DocumentInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_DOCUMENT_INFO).where(Document.sha256 == sha256)).first()
+        return DocumentInfo(*row) if row else None
+
+    def add_document(self, *, sha256: str, media_type: str, filename: str, size_bytes: int,
+                     pages: list[str], page_count: int, status: str, head_text: str
+                     ) -> tuple[DocumentInfo, bool]:
+        """Store a document and its pages' text (one transaction); returns it and whether it
+        is new (a concurrent import may have stored the same file first)."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        text_chars = sum(len(p) for p in pages)
+        try:
+            with self.engine.begin() as conn:
+                doc_id = conn.execute(insert(Document).values(
+                    sha256=sha256, media_type=media_type, filename=filename[:300],
+                    size_bytes=size_bytes, page_count=page_count, text_chars=text_chars,
+                    status=status, head_text=head_text, created_at=now)).inserted_primary_key[0]
+                if pages:
+                    conn.execute(insert(DocumentPage), [
+                        {"document_id": doc_id, "page": n, "text": text}
+                        for n, text in enumerate(pages, start=1)])
+        except IntegrityError:
+            found = self.document_by_sha(sha256)
+            if found is None:  # pragma: no cover - deleted again in between
+                raise
+            return found, False
+        return DocumentInfo(int(doc_id), sha256, media_type, filename[:300], size_bytes,
+                            page_count, text_chars, status), True
+
+    def documents(self, ids: Sequence[int]) -> dict[int, DocumentInfo]:
+        found: dict[int, DocumentInfo] = {}
+        wanted = list(dict.fromkeys(ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _SQL_CHUNK):
+                for row in conn.execute(select(*_DOCUMENT_INFO).where(
+                        Document.id.in_(wanted[i : i + _SQL_CHUNK]))):
+                    found[row[0]] = DocumentInfo(*row)
+        return found
+
+    def document_links(self, ids: Sequence[int], per_document: int = 20
+                       ) -> dict[int, list[dict[str, Any]]]:
+        """{document id: [{sku, name, kind, title}]}: the products each document belongs to
+        (the first ``per_document`` by SKU)."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        wanted = list(dict.fromkeys(ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _SQL_CHUNK):
+                rows = conn.execute(
+                    select(ProductDocument.document_id, ProductDocument.product_sku, Product.name,
+                           ProductDocument.kind, ProductDocument.title)
+                    .join(Product, Product.sku == ProductDocument.product_sku)
+                    .where(ProductDocument.document_id.in_(wanted[i : i + _SQL_CHUNK]))
+                    .order_by(ProductDocument.document_id, ProductDocument.product_sku))
+                for doc_id, sku, name, kind, title in rows:
+                    links = out.setdefault(doc_id, [])
+                    if len(links) < per_document and all(x["sku"] != sku for x in links):
+                        links.append({"sku": sku, "name": name, "kind": kind, "title": title})
+        return out
+
+    def document_ids_of(self, skus: Sequence[str]) -> set[int]:
+        """The stored documents linked to these products."""
+        found: set[int] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                found.update(conn.execute(select(ProductDocument.document_id).where(
+                    ProductDocument.product_sku.in_(list(skus[i : i + _SQL_CHUNK])),
+                    ProductDocument.document_id.is_not(None))).scalars())
+        return found
+
+    def document_text(self, skus: Sequence[str]) -> dict[str, str]:
+        """{sku: document text for product search} of these products (every link: the
+        catalog file's and a manifest's), "" for products without documents."""
+        parts: dict[str, list[tuple[int | None, str | None, str | None]]] = {s: [] for s in skus}
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                rows = conn.execute(
+                    select(ProductDocument.product_sku, ProductDocument.document_id,
+                           ProductDocument.title, Document.head_text)
+                    .select_from(ProductDocument)
+                    .outerjoin(Document, Document.id == ProductDocument.document_id)
+                    .where(ProductDocument.product_sku.in_(list(skus[i : i + _SQL_CHUNK])))
+                    .order_by(ProductDocument.product_sku, ProductDocument.source,
+                              ProductDocument.position))
+                for sku, doc_id, title, head in rows:
+                    parts[sku].append((doc_id, title, head))
+        return {sku: document_text(p) for sku, p in parts.items()}
+
+    def iter_document_pages(self, batch_size: int = 200) -> Iterator[list[DocumentPages]]:
+        """Every stored document that some product links to, with its pages, in id order and
+        in batches (what the document index is rebuilt from)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                docs = conn.execute(
+                    select(Document.id, Document.filename, Document.media_type)
+                    .where(Document.id > last,
+                           select(ProductDocument.id).where(
+                               ProductDocument.document_id == Document.id).exists())
+                    .order_by(Document.id).limit(batch_size)).all()
+                if not docs:
+                    return
+                ids = [d[0] for d in docs]
+                pages: dict[int, list[str]] = {i: [] for i in ids}
+                for doc_id, text in conn.execute(
+                        select(DocumentPage.document_id, DocumentPage.text)
+                        .where(DocumentPage.document_id.in_(ids))
+                        .order_by(DocumentPage.document_id, DocumentPage.page)):
+                    pages[doc_id].append(text)
+                titles: dict[int, str] = {}
+                for doc_id, title in conn.execute(
+                        select(ProductDocument.document_id, ProductDocument.title)
+                        .where(ProductDocument.document_id.in_(ids),
+                               ProductDocument.title.is_not(None))
+                        .order_by(ProductDocument.id)):
+                    titles.setdefault(doc_id, title)
+            yield [DocumentPages(i, titles.get(i) or name, name, media_type, pages[i])
+                   for i, name, media_type in docs]
+            last = ids[-1]
+
+    def document_page_count(self) -> int:
+        """Pages of the documents products link to (what the document index should hold)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(
+                select(func.count()).select_from(DocumentPage).where(
+                    select(ProductDocument.id).where(
+                        ProductDocument.document_id == DocumentPage.document_id).exists())
+            ).scalar_one())
+
+    def document_page(self, doc_id: int, page: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(DocumentPage.text).where(
+                DocumentPage.document_id == doc_id, DocumentPage.page == page)).scalar()
+
+    def orphan_documents(self, created_before: datetime) -> list[DocumentInfo]:
+        """Stored documents no product links to any more (created before the given time, so
+        that a document a concurrent import has just stored, and is about to link, stays)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_DOCUMENT_INFO).where(
+                Document.created_at < created_before,
+                ~select(ProductDocument.id).where(
+                    ProductDocument.document_id == Document.id).exists())).all()
+        return [DocumentInfo(*row) for row in rows]
+
+    def delete_documents(self, ids: Sequence[int]) -> int:
+        n = 0
+        with self.engine.begin() as conn:
+            for i in range(0, len(ids), _SQL_CHUNK):
+                chunk = list(ids[i : i + _SQL_CHUNK])
+                conn.execute(delete(DocumentPage).where(DocumentPage.document_id.in_(chunk)))
+                n += conn.execute(delete(Document).where(Document.id.in_(chunk))).rowcount or 0
+        return n
+
+    def stored_hashes(self) -> set[str]:
+        """SHA-256 of every file the catalog refers to (documents and stored media)."""
+        with self.engine.connect() as conn:
+            found = set(conn.execute(select(Document.sha256)).scalars())
+            found.update(conn.execute(select(ProductMedia.sha256).where(
+                ProductMedia.sha256.is_not(None)).distinct()).scalars())
+        return found
+
+    def media_file(self, sha256: str) -> dict[str, Any] | None:
+        """A stored media file by its hash: {kind, content_type, title} of a product's link to
+        it (images first), or None when no product links to it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ProductMedia.kind, ProductMedia.content_type, ProductMedia.title)
+                .where(ProductMedia.sha256 == sha256)
+                .order_by((ProductMedia.kind != "image"), ProductMedia.id).limit(1)).first()
+        return None if row is None else {"kind": row[0], "content_type": row[1], "title": row[2]}
+
+    def replace_manifest_links(self, links: dict[str, list[dict[str, Any]]]) -> None:
+        """Make each SKU's manifest documents exactly ``links[sku]`` ({kind, url, title,
+        document_id}); the catalog file's own links stay. One transaction."""
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        rows = [(sku, pos, d["kind"], d["url"], d.get("title"), d.get("document_id"))
+                for sku, docs in links.items() for pos, d in enumerate(docs)]
+        skus = list(links)
+        with self.engine.begin() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                conn.execute(delete(ProductDocument).where(
+                    ProductDocument.product_sku.in_(skus[i : i + _SQL_CHUNK]),
+                    ProductDocument.source == "manifest"))
+            if rows:
+                conn.exec_driver_sql(
+                    "INSERT INTO product_documents (product_sku, position, kind, url, title, "
+                    f"document_id, source) VALUES ({', '.join([mark] * 6)}, 'manifest')", rows)
+
+    def manifest_links(self, skus: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """{sku: [{kind, url, title, document_id}]} of the manifest's links of these SKUs."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(skus), _SQL_CHUNK):
+                for sku, kind, url, title, doc_id in conn.execute(
+                        select(ProductDocument.product_sku, ProductDocument.kind,
+                               ProductDocument.url, ProductDocument.title,
+                               ProductDocument.document_id)
+                        .where(ProductDocument.product_sku.in_(list(skus[i : i + _SQL_CHUNK])),
+                               ProductDocument.source == "manifest")
+                        .order_by(ProductDocument.product_sku, ProductDocument.position)):
+                    out.setdefault(sku, []).append({"kind": kind, "url": url, "title": title,
+                                                    "document_id": doc_id})
+        return out
+
+
+_DOCUMENT_INFO = (Document.id, Document.sha256, Document.media_type, Document.filename,
+                  Document.size_bytes, Document.page_count, Document.text_chars, Document.status)
+
+
+def document_text(parts: Iterable[tuple[int | None, str | None, str | None]],
+                  limit: int = DOCUMENT_TEXT_CHARS) -> str:
+    """The document text of one product for product search: each document's title and the
+    start of its text, every document once, cut at ``limit`` characters."""
+    out: list[str] = []
+    size = 0
+    seen: set[int] = set()
+    for doc_id, title, head in parts:
+        if doc_id is not None:
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+        for piece in (title, head):
+            if piece and size < limit:
+                out.append(piece[: limit - size])
+                size += len(out[-1]) + 1
+    return " ".join(out)

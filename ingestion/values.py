@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
+import orjson
+
 from catalog.fields import AVAILABILITY, CATEGORY_SEPARATOR, ORDER_TYPES
 
 
@@ -292,10 +294,43 @@ def url(value: Any) -> str:
     return s
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+STORED_REF = re.compile(r"/v1/(?:media/[0-9a-f]{64}|documents/\d+)/file")
+"""A file this service already stores (what its own product cards link to)."""
+
+
+def location(value: Any) -> str:
+    """An http(s) URL, or the path of a local file (relative to the catalog file), which
+    ingestion copies into the data folder; any other scheme is refused."""
+    s = (value if type(value) is str else to_text(value)).strip()
+    if not s:
+        raise CellError("empty link: give an http(s) URL or a file path")
+    if _URL.match(s) or _SCHEME.match(s):
+        return url(s)
+    if _CONTROL.search(s):
+        raise CellError("file path contains control characters (line break, tab...)")
+    if len(s) > 1000:
+        raise CellError("file path longer than 1000 characters")
+    return s
+
+
+def is_local(link: str) -> bool:
+    """Whether a validated link is a local file path (not a URL, not a stored file)."""
+    return _URL.match(link) is None and STORED_REF.fullmatch(link) is None
+
+
 def _items(value: Any, sep: str, max_length: int) -> list[Any]:
     if isinstance(value, str):
         if len(value) > max_length:
             raise CellError(f"longer than {max_length} characters")
+        if value.lstrip().startswith("["):  # a JSON list in a flat file: titles, paths
+            try:
+                parsed = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
+                raise CellError(f"not a JSON list: {str(exc)[:80]}") from None
+            if not isinstance(parsed, list):
+                raise CellError("expected a JSON list")
+            return _items(parsed, sep, max_length)
         return [p.strip() for p in value.split(sep) if p.strip()]
     if isinstance(value, list):
         return [v.strip() if isinstance(v, str) else v for v in value if v not in (None, "")]
@@ -310,41 +345,44 @@ def _kind(raw: str, limit: int) -> str:
 
 
 def _split_kind(item: str, default: str, limit: int) -> tuple[str, str]:
-    """'datasheet:https://…' -> (datasheet, url); a bare URL gets the default kind."""
+    """'datasheet:https://…' or 'datasheet:docs/a.pdf' -> (datasheet, link); a bare URL or
+    path gets the default kind."""
     if _URL.match(item) or ":" not in item:
-        return default, url(item)
+        return default, location(item)
     kind, _, rest = item.partition(":")
-    return _kind(kind, limit), url(rest)
+    return _kind(kind, limit), location(rest)
+
+
+def _title(item: dict[str, Any]) -> str | None:
+    title = item.get("title")
+    return text(title, 300) if title not in (None, "") else None
+
+
+def _link_of(item: dict[str, Any]) -> str:
+    return location(item.get("url") or item.get("path") or "")
+
+
+def _entry(item: Any, default: str, limit: int) -> dict[str, Any]:
+    """One document or media entry: ``kind:link`` text or an object with kind, url or path,
+    and title."""
+    if isinstance(item, dict):
+        return {"kind": _kind(to_text(item.get("kind") or default), limit),
+                "url": _link_of(item), "title": _title(item)}
+    kind, link = _split_kind(to_text(item), default, limit)
+    return {"kind": kind, "url": link, "title": None}
 
 
 def images(value: Any, sep: str, max_length: int) -> list[str]:
-    return [url(item) for item in _items(value, sep, max_length)]
+    return [_link_of(item) if isinstance(item, dict) else location(item)
+            for item in _items(value, sep, max_length)]
 
 
 def documents(value: Any, sep: str, max_length: int) -> list[dict[str, Any]]:
-    out = []
-    for item in _items(value, sep, max_length):
-        if isinstance(item, dict):
-            kind = _kind(to_text(item.get("kind") or "document"), 40)
-            title = item.get("title")
-            title = text(title, 300) if title not in (None, "") else None
-            out.append({"kind": kind, "url": url(item.get("url") or ""), "title": title})
-        else:
-            kind, link = _split_kind(to_text(item), "document", 40)
-            out.append({"kind": kind, "url": link, "title": None})
-    return out
+    return [_entry(item, "document", 40) for item in _items(value, sep, max_length)]
 
 
 def media(value: Any, sep: str, max_length: int) -> list[dict[str, Any]]:
-    out = []
-    for item in _items(value, sep, max_length):
-        if isinstance(item, dict):
-            out.append({"kind": _kind(to_text(item.get("kind") or "file"), 20),
-                        "url": url(item.get("url") or "")})
-        else:
-            kind, link = _split_kind(to_text(item), "file", 20)
-            out.append({"kind": kind, "url": link})
-    return out
+    return [_entry(item, "file", 20) for item in _items(value, sep, max_length)]
 
 
 def _days(raw: Any) -> int | None:

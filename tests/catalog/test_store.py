@@ -32,9 +32,11 @@ def test_upsert_detects_changes_and_round_trips(store: CatalogStore) -> None:
     assert got["name"] == "Hex bolt M8x45"
     assert got["shipping_methods"] == [{"method": "parcel", "days": 2}]
     assert got["documents"] == [{"kind": "datasheet", "url": "https://cdn.example.com/A-1.pdf",
-                                 "title": "DS"}]
+                                 "title": "DS", "document_id": None}]
     assert got["images"] == ["https://cdn.example.com/A-1.jpg"]
-    assert got["media"] == [{"kind": "cad", "url": "https://cdn.example.com/A-1.step"}]
+    assert got["media"] == [{"kind": "cad", "url": "https://cdn.example.com/A-1.step",
+                             "title": None}]
+    assert got["document_text"] == "DS"  # a remote document: its title only
     assert got["attributes"] == {"thread": "M8"}
     assert store.get("NOPE") is None
 

@@ -216,11 +216,12 @@ def test_flat_list_fields_and_derived_values(tmp_path: Path, ingest, store: Cata
                                      {"method": "pickup", "days": None}]
     assert r["delivery_days"] == 2
     assert r["variant_attributes"] == {"size": "M8x40", "color": "black"}
-    assert r["documents"] == [{"kind": "datasheet", "url": "https://x.io/a.pdf", "title": None},
-                              {"kind": "document", "url": "https://x.io/b.pdf", "title": None}]
+    assert r["documents"] == [
+        {"kind": "datasheet", "url": "https://x.io/a.pdf", "title": None, "document_id": None},
+        {"kind": "document", "url": "https://x.io/b.pdf", "title": None, "document_id": None}]
     assert r["images"] == ["https://x.io/1.jpg", "https://x.io/2.jpg"]
-    assert r["media"] == [{"kind": "video", "url": "https://x.io/v.mp4"},
-                          {"kind": "cad", "url": "https://x.io/m.step"}]
+    assert r["media"] == [{"kind": "video", "url": "https://x.io/v.mp4", "title": None},
+                          {"kind": "cad", "url": "https://x.io/m.step", "title": None}]
     assert (r["country_of_origin"], r["currency"], r["availability"]) == ("DE", "EUR", "in_stock")
 
 

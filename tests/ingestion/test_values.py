@@ -135,7 +135,29 @@ def test_flat_list_formats() -> None:
     assert values.images("https://x.io/1.jpg | https://x.io/2.jpg", "|", 4000) == [
         "https://x.io/1.jpg", "https://x.io/2.jpg"]
     assert values.media("video:https://x.io/v.mp4|cad:https://x.io/m.step", "|", 4000) == [
-        {"kind": "video", "url": "https://x.io/v.mp4"}, {"kind": "cad", "url": "https://x.io/m.step"}]
+        {"kind": "video", "url": "https://x.io/v.mp4", "title": None},
+        {"kind": "cad", "url": "https://x.io/m.step", "title": None}]
+
+
+def test_local_files_and_json_cells() -> None:
+    """Documents and media may be local files (relative to the catalog file); a JSON list in
+    a flat file's cell carries titles."""
+    assert values.documents("datasheet:docs/a.pdf|certs/iso 9001.pdf", "|", 4000) == [
+        {"kind": "datasheet", "url": "docs/a.pdf", "title": None},
+        {"kind": "document", "url": "certs/iso 9001.pdf", "title": None}]
+    assert values.images("img/1.jpg|https://x.io/2.jpg", "|", 4000) == [
+        "img/1.jpg", "https://x.io/2.jpg"]
+    cell = ('[{"kind": "certificate", "title": "ISO 9001 Zertifikat", "path": "c/iso.pdf"},'
+            ' "datasheet:https://x.io/a.pdf"]')
+    assert values.documents(cell, "|", 4000) == [
+        {"kind": "certificate", "url": "c/iso.pdf", "title": "ISO 9001 Zertifikat"},
+        {"kind": "datasheet", "url": "https://x.io/a.pdf", "title": None}]
+    assert values.media('[{"kind": "cad", "path": "cad/m.step", "title": "3D model"}]', "|",
+                        4000) == [{"kind": "cad", "url": "cad/m.step", "title": "3D model"}]
+    assert values.is_local("docs/a.pdf") and not values.is_local("https://x.io/a.pdf")
+    assert not values.is_local("/v1/documents/12/file")
+    assert reason(values.documents, '[{"kind": "datasheet"', "|", 4000).startswith(
+        "not a JSON list: ")
 
 
 def test_native_list_formats() -> None:
@@ -154,6 +176,9 @@ def test_native_list_formats() -> None:
     (values.variant_attributes, "size=M8|size=M10", "variant axis 'size' given twice"),
     (values.images, "javascript:alert(1)", "not an http(s) URL: javascript:alert(1)"),
     (values.documents, "datasheet:ftp://x/y.pdf", "not an http(s) URL: ftp://x/y.pdf"),
+    (values.documents, "datasheet:file:///etc/passwd", "not an http(s) URL: file:///etc/passwd"),
+    (values.documents, '{"kind": "datasheet"}', "invalid kind '{\"kind\"'"),
+    (values.media, "cad:", "empty link: give an http(s) URL or a file path"),
 ])
 def test_bad_list_values(fn, value: str, why: str) -> None:
     assert reason(fn, value, "|", 4000) == why
