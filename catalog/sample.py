@@ -1505,8 +1505,8 @@ def _record(rng: random.Random, f: _Family, i: int, j: int, gtin_offset: int) ->
     n_images = 1 if r < 0.5 else 2 if r < 0.8 else 3
     stem = f"{_CDN}/img/{seg.slug}/{sku.lower()}-"
     images = [f"{stem}{n}.jpg" for n in range(1, n_images + 1)]
-    media = [{"kind": kind, "url": f"{url}-{size.code.lower() or '0'}.step" if kind == "cad" else url}
-             for kind, url in f.media]
+    media = [{"kind": kind, "url": f"{url}-{size.code.lower() or '0'}.step" if kind == "cad" else url,
+              "title": None} for kind, url in f.media]
 
     grouped = f.k > 1
     return {
@@ -1541,7 +1541,8 @@ def _record(rng: random.Random, f: _Family, i: int, j: int, gtin_offset: int) ->
         "order_type": f.order_type,
         "popularity": round(100 * (0.75 * f.pop_u + 0.25 * rand()) ** 5, 2),
         "variant_attributes": ({"size": size.label} if f.axis == "size" else {"color": color}) if grouped else None,
-        "documents": [{"kind": kind, "url": url, "title": title} for kind, url, title in f.docs],
+        "documents": [{"kind": kind, "url": url, "title": title, "document_id": None}
+                      for kind, url, title in f.docs],
         "images": images,
         "media": media,
         "attributes": attributes or None,  # as ingestion leaves a row without extra columns

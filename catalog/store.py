@@ -579,6 +579,18 @@ class CatalogStore:
                     ProductDocument.document_id.is_not(None))).scalars())
         return found
 
+    def document_ids_where(self, *, sku: str | None = None, kind: str | None = None
+                           ) -> set[int]:
+        """Stored documents linked to this product and/or with this kind of link."""
+        query = select(ProductDocument.document_id).where(
+            ProductDocument.document_id.is_not(None))
+        if sku is not None:
+            query = query.where(ProductDocument.product_sku == sku)
+        if kind is not None:
+            query = query.where(func.lower(ProductDocument.kind) == kind.lower())
+        with self.engine.connect() as conn:
+            return set(conn.execute(query.distinct()).scalars())
+
     def document_text(self, skus: Sequence[str]) -> dict[str, str]:
         """{sku: document text for product search} of these products (every link: the
         catalog file's and a manifest's), "" for products without documents."""
@@ -630,10 +642,12 @@ class CatalogStore:
             last = ids[-1]
 
     def document_page_count(self) -> int:
-        """Pages of the documents products link to (what the document index should hold)."""
+        """Pages with text of the documents products link to (what the document index
+        should hold)."""
         with self.engine.connect() as conn:
             return int(conn.execute(
                 select(func.count()).select_from(DocumentPage).where(
+                    DocumentPage.text != "",
                     select(ProductDocument.id).where(
                         ProductDocument.document_id == DocumentPage.document_id).exists())
             ).scalar_one())
@@ -643,15 +657,26 @@ class CatalogStore:
             return conn.execute(select(DocumentPage.text).where(
                 DocumentPage.document_id == doc_id, DocumentPage.page == page)).scalar()
 
-    def orphan_documents(self, created_before: datetime) -> list[DocumentInfo]:
-        """Stored documents no product links to any more (created before the given time, so
-        that a document a concurrent import has just stored, and is about to link, stays)."""
+    def orphan_documents(self, created_before: datetime | None = None,
+                         ids: Sequence[int] | None = None) -> list[DocumentInfo]:
+        """Stored documents no product links to any more: those created before the given time
+        (so that a document a concurrent import has just stored, and is about to link, stays)
+        and/or among ``ids``."""
+        if ids is not None and not ids:
+            return []
+        query = select(*_DOCUMENT_INFO).where(~select(ProductDocument.id).where(
+            ProductDocument.document_id == Document.id).exists())
+        if created_before is not None:
+            query = query.where(Document.created_at < created_before)
+        found: list[DocumentInfo] = []
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*_DOCUMENT_INFO).where(
-                Document.created_at < created_before,
-                ~select(ProductDocument.id).where(
-                    ProductDocument.document_id == Document.id).exists())).all()
-        return [DocumentInfo(*row) for row in rows]
+            if ids is None:
+                return [DocumentInfo(*row) for row in conn.execute(query)]
+            wanted = list(ids)
+            for i in range(0, len(wanted), _SQL_CHUNK):
+                found += [DocumentInfo(*row) for row in conn.execute(
+                    query.where(Document.id.in_(wanted[i : i + _SQL_CHUNK])))]
+        return found
 
     def delete_documents(self, ids: Sequence[int]) -> int:
         n = 0

@@ -28,9 +28,11 @@ from queue import Empty
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from catalog.errors import IngestFatal
+from catalog.files import FileStore
 from catalog.iterutil import batched
 from catalog.settings import Settings, get_settings
 from catalog.store import CatalogStore
+from ingestion.attachments import Attachments, DocumentSink, has_local_files
 from ingestion.mapping import Mapping
 from ingestion.readers import open_reader
 from ingestion.report import IngestReport, ReportEntry, shown
@@ -116,6 +118,7 @@ class _Header(NamedTuple):
     delimiter: str | None
     sku_column: str
     bytes_total: int
+    columns: dict[str, str]  # source columns of documents, images, media (for the report)
 
 
 def _validated(path: str | Path, mapping: Mapping, settings: Settings, batch_size: int
@@ -128,7 +131,9 @@ def _validated(path: str | Path, mapping: Mapping, settings: Settings, batch_siz
             validator = RowValidator(reader.columns, mapping, settings,
                                      fixed_header=reader.fixed_header)
             yield _Header(reader.format, reader.encoding, reader.delimiter,
-                          validator.source_of["sku"], reader.bytes_total)
+                          validator.source_of["sku"], reader.bytes_total,
+                          {f: validator.source_of[f] for f in ("documents", "images", "media")
+                           if f in validator.source_of})
             validate = validator.validate
             batch: list[Validated] = []
             for row, raw in reader:
@@ -194,13 +199,15 @@ def _validated_in_process(path: str | Path, mapping: Mapping, settings: Settings
 
 class _Run:
     def __init__(self, store: CatalogStore, sink: IndexSink | None, report: IngestReport,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, attachments: Attachments | None = None) -> None:
         self.store = store
         self.sink = sink
         self.report = report
         self.progress = progress
+        self.attachments = attachments
         self.current_row = 0
         self.uncommitted = 0
+        self.columns: dict[str, str] = {}
 
     def rows(self, source: Iterator[tuple[list[Validated], int]], sku_column: str,
              seen: SeenSkus, bytes_total: int) -> None:
@@ -211,6 +218,7 @@ class _Run:
     def _flush(self, batch: list[Validated], seen: SeenSkus, sku_column: str, bytes_done: int,
                bytes_total: int) -> None:
         report = self.report
+        attachments = self.attachments
         firsts = seen.add([(rec["sku"], row) for row, rec, _ in batch if rec["sku"] is not None])
         accepted: list[Record] = []
         for row, record, problems in batch:
@@ -218,6 +226,8 @@ class _Run:
             if first is not None:
                 problems.append(ReportEntry(row, sku_column, shown(record["sku"]),
                                             f"duplicate SKU, first in row {first}"))
+            if not problems and attachments is not None and has_local_files(record):
+                problems = attachments.resolve(row, record, self.columns)
             if problems:
                 report.rejected += 1
                 for problem in problems:
@@ -230,12 +240,19 @@ class _Run:
         report.created += len(result.created)
         report.updated += len(result.updated)
         report.unchanged += result.unchanged
+        if attachments is not None:
+            attachments.flush()
         if self.sink is not None and result.changed:
             if len(result.changed) == len(accepted):
                 changed = accepted
             else:
                 wanted = set(result.changed)
                 changed = [r for r in accepted if r["sku"] in wanted]
+            if attachments is not None and attachments.any_documents:
+                # the documents' text (also of links a documents manifest made) for search
+                texts = self.store.document_text([r["sku"] for r in changed])
+                for r in changed:
+                    r["document_text"] = texts.get(r["sku"], "")
             self.sink.index_changed(changed)
             self._pending(len(changed))
         if self.progress is not None:
@@ -274,6 +291,9 @@ def ingest_file(
     *,
     report_path: str | Path | None = None,
     max_entries: int = 10_000,
+    files_base: Path | None = None,
+    document_sink: DocumentSink | None = None,
+    files: FileStore | None = None,
 ) -> IngestReport:
     """Ingest one catalog file. Never raises for problems of the file: they are in the
     report (``report.fatal``, ``report.exit_code``; ``report.raise_for_fatal()`` for the
@@ -282,12 +302,19 @@ def ingest_file(
 
     ``delete_missing`` removes products whose SKU is not in the file. SKUs of rejected
     rows count as present: a typo in a price must not delete the product.
+
+    Documents and media given as local paths are read relative to ``files_base`` (the
+    catalog file's folder for ``discovery ingest``; None refuses local paths, as for an
+    upload), stored under ``<data_dir>/files`` (or ``files``) and their text extracted;
+    ``document_sink`` (the document index) receives the new documents.
     """
     settings = settings or get_settings()
     mapping = mapping or Mapping()
     report = IngestReport(path=str(path), max_entries=max_entries)
     started = time.perf_counter()
-    run = _Run(store, sink, report, progress)
+    attachments = Attachments(store, settings, report, base_dir=files_base, sink=document_sink,
+                              files=files)
+    run = _Run(store, sink, report, progress, attachments)
     source: Iterator[Any] | None = None
     try:
         if report_path is not None:
@@ -300,6 +327,7 @@ def ingest_file(
         header = next(source)
         assert isinstance(header, _Header)
         report.format, report.encoding, report.delimiter = header[:3]
+        run.columns = header.columns
         with SeenSkus() as seen:
             run.rows(source, header.sku_column, seen, header.bytes_total)  # type: ignore[arg-type]
             if delete_missing:
@@ -321,7 +349,11 @@ def ingest_file(
                     close()
             run.commit()
         finally:
-            report.close()
-            report.seconds = time.perf_counter() - started
+            try:
+                # documents stored by the batches that were written; a fatal file stores none
+                attachments.finish(collect_orphans=report.rows_read > 0)
+            finally:
+                report.close()
+                report.seconds = time.perf_counter() - started
     return report
 

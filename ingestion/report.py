@@ -31,6 +31,16 @@ class ReportEntry(NamedTuple):
     reason: str
 
 
+class Notice(NamedTuple):
+    """Something the seller should know about an accepted row: a document without a text
+    layer (a scan: listed on the product card, not searchable), pages left unread."""
+
+    row: int
+    sku: str
+    file: str
+    reason: str
+
+
 def shown(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
@@ -84,6 +94,11 @@ class IngestReport:
     """Set when a fatal error interrupted the rows: the row being read. Rows in batches
     before it are stored; nothing of the batch that contains it is."""
     report_path: Path | None = None
+    notices: list[Notice] = field(default_factory=list)
+    documents: dict[str, int] = field(default_factory=dict)
+    """Attached files: ``stored`` (new documents extracted), ``linked`` (links to stored
+    documents), ``pages`` (pages extracted), ``no_text`` (documents without a text layer),
+    ``remote`` (links to http(s) URLs, not fetched), ``media_stored`` (image and media files)."""
     _writer: ReportWriter | None = field(default=None, repr=False, compare=False)
 
     def add(self, entry: ReportEntry) -> None:
@@ -149,4 +164,6 @@ class IngestReport:
             "fatal": self.fatal.to_dict() if self.fatal is not None else None,
             "stopped_at_row": self.stopped_at_row, "entries_total": self.entries_total,
             "entries": [e._asdict() for e in self.entries],
+            "documents": dict(self.documents),
+            "notices": [n._asdict() for n in self.notices],
         }
