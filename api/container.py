@@ -12,13 +12,16 @@ from typing import Any
 import numpy as np
 
 from catalog.errors import DiscoveryError, InvalidInput
+from catalog.files import FileStore
 from catalog.settings import Settings
 from catalog.store import CatalogStore
 from commerce.staff import StaffAccounts
 from evaluation.jobs import EvaluationJobs, EvaluationRuns
 from indexer.base import SearchBackend
+from indexer.documents import DocumentIndex
 from ranking.analytics import QueryLog
 from ranking.config import load_config
+from ranking.documents import DocumentSearchService
 from ranking.hybrid import SemanticUnavailable
 from ranking.merchandising import MerchandisingStore
 from ranking.service import SearchService
@@ -37,6 +40,9 @@ class Services:
     semantic: ServedEmbeddings | None = None  # hybrid search; None when semantic search is off
     staff: StaffAccounts | None = None  # console users and sessions
     evaluations: EvaluationJobs | None = None  # console evaluations in a background thread
+    documents: DocumentIndex | None = None  # attached documents' text, page by page
+    document_search: DocumentSearchService | None = None
+    files: FileStore | None = None  # stored documents and media (<data_dir>/files)
 
     def close(self) -> None:
         if self.evaluations is not None:
@@ -45,6 +51,8 @@ class Services:
             self.semantic.close()
         self.analytics.close()  # before the engine goes: it writes what is still queued
         self.backend.close()
+        if self.documents is not None:
+            self.documents.close()
         self.store.engine.dispose()
 
 
@@ -60,12 +68,23 @@ def make_backend(settings: Settings) -> SearchBackend:
     )
 
 
+def make_document_index(settings: Settings) -> DocumentIndex:
+    """The document index beside the product index (the same engine)."""
+    from indexer.tantivy_documents import TantivyDocumentIndex
+
+    return TantivyDocumentIndex(settings.data_dir / "documents-index",
+                                heap_mb=min(settings.index_heap_mb, 64),
+                                reload_interval_s=settings.index_reload_interval_s)
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = CatalogStore(settings.resolved_database_url())
     store.migrate()
     backend = make_backend(settings)
     heal_index(store, backend)
+    documents = make_document_index(settings)
+    heal_documents(store, documents)
     analytics = QueryLog(store.engine, enabled=settings.analytics_enabled,
                          flush_interval_s=settings.analytics_flush_interval_s).start()
     merchandising = MerchandisingStore(store.engine)
@@ -78,7 +97,9 @@ def build_services(settings: Settings) -> Services:
                                  store.existing_skus, max_depth=settings.max_page_size)
     evaluations.recover()  # runs a stopped process left 'running' are marked failed
     return Services(settings, store, backend, search, analytics, merchandising, semantic,
-                    staff=staff, evaluations=evaluations)
+                    staff=staff, evaluations=evaluations,
+                    documents=documents, files=FileStore(settings.data_dir / "files"),
+                    document_search=DocumentSearchService(documents, store, settings))
 
 
 def evaluation_search(service: SearchService, spec: str, depth: int) -> Callable[[str], list[str]]:
@@ -235,3 +256,14 @@ def heal_index(store: CatalogStore, backend: SearchBackend) -> None:
                     "from another version" if stale else "empty")
         n = backend.rebuild(store.iter_records())
         log.warning("search index rebuilt: %d products", n)
+
+
+def heal_documents(store: CatalogStore, index: DocumentIndex) -> None:
+    """The document index is derived from the store too: rebuilt when written by another
+    version or lost."""
+    stale = bool(getattr(index, "needs_rebuild", False))
+    if stale or (index.count() == 0 and store.document_page_count() > 0):
+        log.warning("document index is %s; rebuilding it from the catalog store",
+                    "from another version" if stale else "empty")
+        n = index.rebuild(store.iter_document_pages())
+        log.warning("document index rebuilt: %d documents", n)
