@@ -13,9 +13,11 @@ from api.routers import (
     algolia,
     analytics,
     auth,
+    documents,
     evaluations,
     health,
     imports,
+    media,
     merchandising,
     products,
     search,
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     errors.install(app)
     cors.install(app, settings)
-    for module in (search, products, imports, analytics, merchandising, health, algolia, auth,
-                   evaluations, web):
+    for module in (search, products, documents, media, imports, analytics, merchandising, health,
+                   algolia, auth, evaluations, web):
         app.include_router(module.router)
     return app

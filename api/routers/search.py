@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.auth import require_staff_for_draft
 from api.container import Services
 from api.deps import json_response, reject_unknown_params, services
+from api.links import absolute_hit_images, base_url
 from api.schemas import ERRORS, AutocompleteResponse, SearchResponse
 from ranking.service import SearchRequest
 
@@ -54,6 +55,7 @@ def search(
         body["search_id"] = svc.analytics.log_search(
             q, filters=filter, hit_count=body["total"], took_ms=body["took_ms"],
             config=body["config"], page=page, rules=body["rules"])
+    absolute_hit_images(base_url(request), body["hits"])
     return json_response(body)
 
 
@@ -77,5 +79,6 @@ def autocomplete(
 ) -> Response:
     reject_unknown_params(request, {"q", "limit", "config", "customer_group"})
     require_staff_for_draft(request, svc, config)
-    return json_response(svc.search.autocomplete(q, limit, customer_group=customer_group,
-                                                 config=config))
+    body = svc.search.autocomplete(q, limit, customer_group=customer_group, config=config)
+    absolute_hit_images(base_url(request), body["products"])
+    return json_response(body)

@@ -99,9 +99,13 @@ def test_autocomplete(loaded: str) -> None:
 def test_product_card(loaded: str) -> None:
     card = httpx.get(loaded + "/v1/products/FAS-1").json()
     assert card["gtin"] == "4006381333931"
-    assert card["documents"] == [{"kind": "datasheet", "url": "https://cdn.example.com/fas-1.pdf",
-                                  "title": None}]
+    assert card["documents"] == [{
+        "id": None, "kind": "datasheet", "title": None, "url": "https://cdn.example.com/fas-1.pdf",
+        "download_url": "https://cdn.example.com/fas-1.pdf", "filename": None, "media_type": None,
+        "pages": None, "size_bytes": None, "searchable": None}]  # a remote link: not stored
     assert card["images"] == ["https://cdn.example.com/fas-1.jpg"]
+    assert card["media"]["image"] == [{"id": None, "kind": "image", "title": None,
+                                       "url": "https://cdn.example.com/fas-1.jpg"}]
     assert {v["sku"] for v in card["variants"]} == {"FAS-1", "FAS-2"}
     assert card["attributes"] == {"thread_pitch_mm": "1.25"}
 
