@@ -226,6 +226,9 @@ def _import_libraries(threads: int) -> tuple[Any, Any]:
         import torch
     except ImportError:
         raise EncoderUnavailable(f"semantic search needs PyTorch: {INSTALL_HINT}") from None
+    from embeddings._torchcompat import ensure_torchvision
+
+    ensure_torchvision()  # transformers imports torchvision when it is installed
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging

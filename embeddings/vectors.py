@@ -33,14 +33,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import orjson
 
 from catalog.errors import DiscoveryError, InvalidInput, NotFound
 from catalog.settings import Settings
-from catalog.store import CatalogStore, EmbeddingRow
+from catalog.store import EmbeddingRow
 
 FORMAT = 1
 SYNC_OVERLAP = timedelta(seconds=30)
@@ -69,6 +69,25 @@ class Selection:
 
 def vectors_dir(settings: Settings) -> Path:
     return settings.data_dir / "vectors"
+
+
+def image_vectors_dir(settings: Settings) -> Path:
+    """The saved index of the product image embeddings (search by photo)."""
+    return settings.data_dir / "image-vectors"
+
+
+class EmbeddingSource(Protocol):
+    """Where an index's vectors are stored: the catalog store (text embeddings) or
+    :class:`catalog.image_embeddings.ImageEmbeddingStore` (image embeddings)."""
+
+    def embedding_state(self, model_id: str) -> tuple[int, datetime | None]: ...
+
+    def iter_embeddings(self, model_id: str, *, batch_size: int = ...,
+                        updated_since: datetime | None = None) -> Iterator[list[EmbeddingRow]]: ...
+
+    def embedding_skus(self, model_id: str) -> list[str]: ...
+
+    def get_embeddings(self, model_id: str, skus: Sequence[str]) -> dict[str, EmbeddingRow]: ...
 
 
 class _ReadWriteLock:
@@ -291,13 +310,13 @@ class VectorIndex:
 
     # -- the store -------------------------------------------------------------------------
     @classmethod
-    def from_store(cls, store: CatalogStore, model_id: str, dim: int) -> VectorIndex:
+    def from_store(cls, store: EmbeddingSource, model_id: str, dim: int) -> VectorIndex:
         """Every stored embedding of ``model_id``."""
         index = cls(model_id, dim)
         index.sync(store, full=True)
         return index
 
-    def sync(self, store: CatalogStore, *, full: bool = False) -> dict[str, int]:
+    def sync(self, store: EmbeddingSource, *, full: bool = False) -> dict[str, int]:
         """Bring the index in step with the store: apply vectors written since the last sync
         (everything on the first or a ``full`` one) and drop SKUs the store no longer has
         (checked by count, reconciled by SKU list only when the counts differ).
@@ -378,7 +397,7 @@ class VectorIndex:
         return index
 
     @classmethod
-    def open(cls, directory: Path | str, store: CatalogStore, model_id: str,
+    def open(cls, directory: Path | str, store: EmbeddingSource, model_id: str,
              dim: int) -> VectorIndex:
         """What a process does at start: the saved index if it is of this model, brought
         up to date with the store; otherwise one built from the store (and saved)."""
