@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_documents import documents_app, print_documents
 from api.cli_keys import keys_app
 from catalog.errors import DiscoveryError, InvalidInput
 from catalog.settings import get_settings
@@ -79,16 +80,25 @@ def sample_catalog(
     out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .jsonl or .xlsx.")] = Path(
         "sample.csv"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same catalog.")] = 42,
+    files: Annotated[bool, typer.Option(
+        help="Also write PDF datasheets, certificates, HTML/text documents, a scanned PDF, "
+        "photos and drawings for every 50th product (at most 400) into <out>-files/ and link "
+        "them.")] = True,
 ) -> None:
     """Generate a realistic B2B sample catalog."""
-    from catalog.sample import write_catalog
+    from catalog.sample import files_dir, write_catalog
 
+    written: dict[str, int] = {}
     try:
         with _progress("generating", products, "products") as update:
-            n = write_catalog(out_file, products, seed=seed, progress=update)
+            n = write_catalog(out_file, products, seed=seed, progress=update, files=files,
+                              files_written=written)
     except DiscoveryError as exc:
         _fail(exc)
     err.print(f"wrote {n:,} products to {out_file}")
+    if files:
+        err.print(f"wrote {sum(written.values()):,} files to {files_dir(out_file)}: "
+                  + ", ".join(f"{v:,} {k}" for k, v in written.items()), highlight=False)
 
 
 @app.command()
@@ -114,7 +124,8 @@ def ingest(
         with _services() as svc, _progress("ingesting", None, "rows") as update:
             result = ingest_file(file, svc.store, svc.backend, mapping=mapping_obj, settings=settings,
                                  delete_missing=delete_missing, report_path=report,
-                                 progress=update)
+                                 progress=update, files_base=file.resolve().parent,
+                                 document_sink=svc.documents, files=svc.files)
     except DiscoveryError as exc:
         _fail(exc)
     if result.fatal is not None:
@@ -131,6 +142,7 @@ def ingest(
     if result.entries_total > 20:
         err.print(f"  ... {result.entries_total - 20:,} more problems"
                   + (f"; all in {report}" if report else "; use --report FILE for all"))
+    print_documents(result)
     if embed and settings.semantic_search and (result.created or result.updated):
         _embed_catalog()
     raise typer.Exit(result.exit_code)
@@ -232,15 +244,21 @@ def autocomplete(
 
 @app.command()
 def reindex() -> None:
-    """Rebuild the search index from the store and swap it in atomically."""
+    """Rebuild the search indexes (products, document pages) from the store and swap them in
+    atomically."""
     try:
         with _services() as svc:
             total = svc.store.count()
             with _progress("indexing", total, "products") as update:
                 n = svc.backend.rebuild(svc.store.iter_records(), progress=update)
+            documents = 0
+            if svc.documents is not None:
+                with _progress("indexing documents", None, "documents") as update:
+                    documents = svc.documents.rebuild(svc.store.iter_document_pages(),
+                                                      progress=update)
     except DiscoveryError as exc:
         _fail(exc)
-    err.print(f"indexed {n:,} products")
+    err.print(f"indexed {n:,} products and {documents:,} documents")
 
 
 @app.command()
@@ -496,6 +514,7 @@ app.add_typer(synonyms_app, name="synonyms")
 app.add_typer(rules_app, name="rules")
 app.add_typer(merchandising_app, name="merchandising")
 app.add_typer(keys_app, name="keys")  # public keys of storefronts (api/cli_keys.py)
+app.add_typer(documents_app, name="documents")  # attached documents (api/cli_documents.py)
 
 
 @contextmanager

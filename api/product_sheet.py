@@ -246,7 +246,7 @@ def _heading(pdf: Any, family: str, text: str) -> None:
     pdf.ln(1.5)
 
 
-def _table(pdf: Any, family: str, rows: list[tuple[str, ...]], shares: tuple[float, ...],
+def _table(pdf: Any, family: str, rows: Sequence[Sequence[str]], shares: tuple[float, ...],
            width: float, small: bool = False) -> None:
     size = 8.5 if small else 9.5
     pdf.set_font(family, "", size)

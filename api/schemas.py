@@ -107,6 +107,12 @@ class ImportReportOut(BaseModel):
     embedding: str = Field("not needed", description="`started`: the embeddings of new and "
                            "changed products are being computed in the background (semantic "
                            "search; see `/v1/health`).")
+    documents: dict[str, int] = Field(default_factory=dict, description="Attached files: "
+                                      "stored (new documents), linked, pages, no_text, remote "
+                                      "(http links, not fetched), media_stored.")
+    notices: list[dict[str, Any]] = Field(default_factory=list, description="Accepted rows the "
+                                          "seller should look at: documents without a text layer "
+                                          "(scans), pages that could not be read.")
 
 
 class EventIn(BaseModel):

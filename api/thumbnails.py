@@ -59,13 +59,13 @@ def render(source: Path, size: int, max_pixels: int) -> tuple[bytes, str, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                width, height = image.size
+            with Image.open(source) as opened:
+                width, height = opened.size
                 if width * height > max_pixels:
                     raise BadImage(f"the image has {width} x {height} pixels, more than the "
                                    f"{max_pixels:,} allowed (DISCOVERY_MAX_IMAGE_PIXELS)")
-                image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
-                image = ImageOps.exif_transpose(image)
+                opened.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
+                image = ImageOps.exif_transpose(opened)
                 image.thumbnail((size, size))
                 alpha = image.mode in ("RGBA", "LA") or (
                     image.mode == "P" and "transparency" in image.info)

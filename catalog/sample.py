@@ -1596,11 +1596,25 @@ def _join_variants(value: Mapping[str, Any]) -> str:
     return LIST_SEPARATOR.join(f"{k}={v}" for k, v in value.items())
 
 
+def _local(value: list[dict[str, Any]]) -> bool:
+    return any(not d["url"].startswith("https://") for d in value)
+
+
+def _json_links(value: list[dict[str, Any]], default: str) -> str:
+    """Links with titles, as a JSON list in one cell (what the sample's local files use)."""
+    return orjson.dumps([{"kind": d.get("kind") or default, "title": d.get("title"),
+                          "path": d["url"]} for d in value]).decode()
+
+
 def _join_documents(value: list[dict[str, Any]]) -> str:
+    if _local(value):
+        return _json_links(value, "document")
     return LIST_SEPARATOR.join(f"{d.get('kind') or 'document'}:{d['url']}" for d in value)
 
 
 def _join_media(value: list[dict[str, Any]]) -> str:
+    if _local(value):
+        return _json_links(value, "file")
     return LIST_SEPARATOR.join(f"{m.get('kind') or 'file'}:{m['url']}" for m in value)
 
 
@@ -1653,13 +1667,24 @@ def to_flat_row(record: Mapping[str, Any]) -> dict[str, str]:
     return dict(zip(FLAT_COLUMNS, _cells(record, text=True), strict=True))
 
 
+def files_dir(path: Path | str) -> Path:
+    """Where :func:`write_catalog` puts a catalog's documents and images."""
+    path = Path(path)
+    return path.parent / f"{path.stem}-files"
+
+
 def write_catalog(path: Path | str, n: int, seed: int = 42,
-                  progress: Callable[[int], None] | None = None) -> int:
+                  progress: Callable[[int], None] | None = None, *, files: bool = False,
+                  files_written: dict[str, int] | None = None) -> int:
     """Write a sample catalog as .csv, .jsonl or .xlsx (by suffix), streaming; returns rows.
 
     ``progress`` is called with the running row count every 10,000 rows and at the end.
     The file appears only when complete (written beside it, then renamed), so an interrupted
     run never leaves a plausible-looking truncated catalog behind.
+
+    ``files``: also write PDF datasheets, certificates, HTML and text documents, one scanned
+    PDF, photos and drawings for every 50th product (at most 400) into :func:`files_dir` and
+    link them from those rows (``catalog.sample_files``); ``files_written`` receives the counts.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -1673,8 +1698,17 @@ def write_catalog(path: Path | str, n: int, seed: int = 42,
                            "use .csv or .jsonl", field="n")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
+    records = generate_records(n, seed)
+    if files:
+        from catalog.sample_files import SampleFiles
+
+        attach = SampleFiles(files_dir(path), f"{files_dir(path).name}/")
+        records = attach(records)
+        if files_written is not None:
+            files_written.update(attach.written)  # the same dict, filled as files are written
+            attach.written = files_written
     try:
-        rows = writer(partial, generate_records(n, seed), progress)
+        rows = writer(partial, records, progress)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

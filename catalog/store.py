@@ -523,10 +523,12 @@ class CatalogStore:
         text_chars = sum(len(p) for p in pages)
         try:
             with self.engine.begin() as conn:
-                doc_id = conn.execute(insert(Document).values(
+                inserted = conn.execute(insert(Document).values(
                     sha256=sha256, media_type=media_type, filename=filename[:300],
                     size_bytes=size_bytes, page_count=page_count, text_chars=text_chars,
-                    status=status, head_text=head_text, created_at=now)).inserted_primary_key[0]
+                    status=status, head_text=head_text, created_at=now)).inserted_primary_key
+                assert inserted is not None
+                doc_id = inserted[0]
                 if pages:
                     conn.execute(insert(DocumentPage), [
                         {"document_id": doc_id, "page": n, "text": text}
@@ -564,6 +566,8 @@ class CatalogStore:
                     .where(ProductDocument.document_id.in_(wanted[i : i + _SQL_CHUNK]))
                     .order_by(ProductDocument.document_id, ProductDocument.product_sku))
                 for doc_id, sku, name, kind, title in rows:
+                    if doc_id is None:  # pragma: no cover - filtered by the query
+                        continue
                     links = out.setdefault(doc_id, [])
                     if len(links) < per_document and all(x["sku"] != sku for x in links):
                         links.append({"sku": sku, "name": name, "kind": kind, "title": title})
@@ -574,9 +578,9 @@ class CatalogStore:
         found: set[int] = set()
         with self.engine.connect() as conn:
             for i in range(0, len(skus), _SQL_CHUNK):
-                found.update(conn.execute(select(ProductDocument.document_id).where(
+                found.update(int(d) for d in conn.execute(select(ProductDocument.document_id).where(
                     ProductDocument.product_sku.in_(list(skus[i : i + _SQL_CHUNK])),
-                    ProductDocument.document_id.is_not(None))).scalars())
+                    ProductDocument.document_id.is_not(None))).scalars() if d is not None)
         return found
 
     def document_ids_where(self, *, sku: str | None = None, kind: str | None = None
@@ -589,7 +593,7 @@ class CatalogStore:
         if kind is not None:
             query = query.where(func.lower(ProductDocument.kind) == kind.lower())
         with self.engine.connect() as conn:
-            return set(conn.execute(query.distinct()).scalars())
+            return {int(d) for d in conn.execute(query.distinct()).scalars() if d is not None}
 
     def document_text(self, skus: Sequence[str]) -> dict[str, str]:
         """{sku: document text for product search} of these products (every link: the
@@ -631,12 +635,13 @@ class CatalogStore:
                         .order_by(DocumentPage.document_id, DocumentPage.page)):
                     pages[doc_id].append(text)
                 titles: dict[int, str] = {}
-                for doc_id, title in conn.execute(
+                for linked_id, title in conn.execute(
                         select(ProductDocument.document_id, ProductDocument.title)
                         .where(ProductDocument.document_id.in_(ids),
                                ProductDocument.title.is_not(None))
                         .order_by(ProductDocument.id)):
-                    titles.setdefault(doc_id, title)
+                    if linked_id is not None and title is not None:
+                        titles.setdefault(int(linked_id), title)
             yield [DocumentPages(i, titles.get(i) or name, name, media_type, pages[i])
                    for i, name, media_type in docs]
             last = ids[-1]
@@ -691,8 +696,8 @@ class CatalogStore:
         """SHA-256 of every file the catalog refers to (documents and stored media)."""
         with self.engine.connect() as conn:
             found = set(conn.execute(select(Document.sha256)).scalars())
-            found.update(conn.execute(select(ProductMedia.sha256).where(
-                ProductMedia.sha256.is_not(None)).distinct()).scalars())
+            found.update(h for h in conn.execute(select(ProductMedia.sha256).where(
+                ProductMedia.sha256.is_not(None)).distinct()).scalars() if h)
         return found
 
     def media_file(self, sha256: str) -> dict[str, Any] | None:

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from catalog.store import DocumentPages
-
 
 @dataclass(frozen=True)
 class DocumentQuery:
@@ -63,15 +61,16 @@ class DocumentIndex(Protocol):
         """Documents whose pages match, best first, each with its matching pages (best first)
         and a snippet per page."""
 
-    def index_changed(self, documents: list[DocumentPages]) -> None:
-        """Add or replace these documents (all their pages); visible after :meth:`commit`."""
+    def index_changed(self, documents: list[Any]) -> None:
+        """Add or replace these documents (:class:`~catalog.store.DocumentPages`, all their
+        pages); visible after :meth:`commit`."""
 
     def delete(self, ids: list[Any]) -> None:
         """Remove these documents (by id); visible after :meth:`commit`."""
 
     def commit(self) -> None: ...
 
-    def rebuild(self, batches: Iterable[list[DocumentPages]],
+    def rebuild(self, batches: Iterable[list[Any]],
                 progress: Callable[[int], None] | None = None) -> int:
         """Build a fresh index from every document and swap it in atomically; returns the
         number of documents."""

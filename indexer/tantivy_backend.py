@@ -275,6 +275,7 @@ class TantivyIndex:
     ``schema_version``, ``tokenizers``, ``key_field`` (the term that replaces or deletes an
     item) and :meth:`documents_of` (the engine documents of one item, as JSON)."""
 
+    name = "tantivy"
     schema: tantivy.Schema = SCHEMA
     schema_version = SCHEMA_VERSION
     tokenizers: dict[str, tantivy.TextAnalyzer] = TOKENIZERS

@@ -226,8 +226,11 @@ class _Run:
             if first is not None:
                 problems.append(ReportEntry(row, sku_column, shown(record["sku"]),
                                             f"duplicate SKU, first in row {first}"))
-            if not problems and attachments is not None and has_local_files(record):
-                problems = attachments.resolve(row, record, self.columns)
+            if not problems and attachments is not None:
+                if has_local_files(record):
+                    problems = attachments.resolve(row, record, self.columns)
+                elif record.get("documents"):
+                    attachments.counts["remote"] += len(record["documents"])
             if problems:
                 report.rejected += 1
                 for problem in problems:

@@ -59,8 +59,10 @@ def create_import(
         mapping_obj = None
         if mapping is not None and mapping.filename:
             mapping_obj = load_mapping(_save(mapping, folder, 1_000_000, "mapping"))
+        # an upload names no files on this machine: documents and media are linked by URL
         report = ingest_file(path, svc.store, svc.backend, mapping=mapping_obj,
-                             settings=svc.settings, delete_missing=delete_missing)
+                             settings=svc.settings, delete_missing=delete_missing,
+                             document_sink=svc.documents, files=svc.files)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report.raise_for_fatal()
@@ -77,5 +79,7 @@ def create_import(
         "rejected": entries,
         "rejected_total": report.entries_total,
         "rejected_truncated": report.entries_total > len(entries),
+        "documents": body["documents"],
+        "notices": body["notices"][:_REPORT_ROWS],
         "embedding": "started" if embedding else "not needed",
     })
