@@ -201,10 +201,17 @@ def decode_text(data: bytes, *, html: bool = False) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None:
+    matches = list(from_bytes(data[:1_000_000]))
+    if not matches:
         raise DocumentError("cannot tell the text's encoding; save it as UTF-8")
-    return data.decode(best.encoding, errors="replace")
+    # Short Western text fits several code pages equally well; Windows-1252 is the one such
+    # files are written in (cp1250 would turn "±" into "ą"). Central European or Cyrillic
+    # text does not fit cp1252 and keeps its own.
+    least = min(m.chaos for m in matches)
+    plausible = [m for m in matches if m.chaos <= least]
+    if any("cp1252" in m.could_be_from_charset for m in plausible):
+        return data.decode("cp1252", errors="replace")
+    return data.decode(plausible[0].encoding, errors="replace")
 
 
 _BLOCK_TAGS = frozenset((
