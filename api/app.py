@@ -16,6 +16,7 @@ from api.routers import (
     documents,
     evaluations,
     health,
+    image_search,
     imports,
     media,
     merchandising,
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         served = app.state.services
         if served.semantic is not None and served.search.config.hybrid.enabled:
             served.semantic.start(catch_up=True)  # load the model and vectors, embed what lacks
+        if served.images is not None and served.images.configured:
+            served.images.start(catch_up=True)  # search by photo: the same for product images
         try:
             yield
         finally:
@@ -48,7 +51,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     errors.install(app)
     cors.install(app, settings)
-    for module in (search, products, documents, media, imports, analytics, merchandising, health,
-                   algolia, auth, evaluations, web):
+    for module in (search, image_search, products, documents, media, imports, analytics,
+                   merchandising, health, algolia, auth, evaluations, web):
         app.include_router(module.router)
     return app

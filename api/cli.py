@@ -145,6 +145,8 @@ def ingest(
     print_documents(result)
     if embed and settings.semantic_search and (result.created or result.updated):
         _embed_catalog()
+    if embed and (result.created or result.updated):
+        _embed_images(quiet=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -169,13 +171,54 @@ def _embed_catalog() -> dict[str, Any]:
     return body
 
 
+def _embed_images(*, quiet: bool = False) -> dict[str, Any] | None:
+    """Image embeddings (search by photo) of every product whose image is new or changed,
+    then the saved image vector index brought in step; None when search by photo is not
+    configured (``quiet``: without saying so)."""
+    from api.images import embed_images
+    from catalog.image_embeddings import ImageEmbeddingStore
+    from embeddings.image_encoder import CONFIGURE_HINT, OpenClipEncoder
+    from embeddings.vectors import VectorIndex, image_vectors_dir
+
+    encoder = OpenClipEncoder(settings=get_settings())
+    if not encoder.configured:
+        if not quiet:
+            err.print(f"product images not embedded: search by photo is not configured; "
+                      f"{CONFIGURE_HINT}", highlight=False)
+        return None
+    try:
+        with _services() as svc:
+            with _progress("embedding images", svc.store.count(), "products") as update:
+                report = embed_images(svc.settings, svc.store, encoder,
+                                      progress=lambda seen, total: update(seen, seen, total))
+            VectorIndex.open(image_vectors_dir(svc.settings), ImageEmbeddingStore(svc.store.engine),
+                             encoder.model_id, encoder.dim)
+    except DiscoveryError as exc:
+        _fail(exc)
+    body = report.to_dict()
+    skipped = ", ".join(f"{n:,} {reason}" for reason, n in sorted(report.skipped.items()))
+    err.print(f"embedded {body['encoded']:,} product images ({body['unchanged']:,} unchanged"
+              + (f"; skipped: {skipped}" if skipped else "") + f") at {body['images_per_s']:,.0f}/s",
+              highlight=False)
+    for reason, examples in report.examples.items():
+        for example in examples[:3]:
+            err.print(f"  {reason}: {example}", highlight=False, markup=False)
+    return body
+
+
 @app.command()
 def embed(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    text: Annotated[bool, typer.Option(help="Text embeddings (semantic search).")] = True,
+    images: Annotated[bool, typer.Option(
+        help="Image embeddings (search by photo), when DISCOVERY_CLIP_WEIGHTS is set.")] = True,
 ) -> None:
     """Compute the text embeddings of products that have none or whose text changed (semantic
-    search). Safe to interrupt and run again: only what is missing is computed."""
-    body = _embed_catalog()
+    search), and the image embeddings of products whose image is new or changed (search by
+    photo). Safe to interrupt and run again: only what is missing is computed."""
+    body: dict[str, Any] = _embed_catalog() if text else {}
+    if images:
+        body["images"] = _embed_images(quiet=False)
     if as_json:
         sys.stdout.write(json.dumps(body) + "\n")
 

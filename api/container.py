@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from api.images import ServedImages
 from catalog.errors import DiscoveryError, InvalidInput
 from catalog.files import FileStore
 from catalog.settings import Settings
@@ -40,6 +41,7 @@ class Services:
     semantic: ServedEmbeddings | None = None  # hybrid search; None when semantic search is off
     staff: StaffAccounts | None = None  # console users and sessions
     evaluations: EvaluationJobs | None = None  # console evaluations in a background thread
+    images: ServedImages | None = None  # search by photo: the encoder loads on first use
     documents: DocumentIndex | None = None  # attached documents' text, page by page
     document_search: DocumentSearchService | None = None
     files: FileStore | None = None  # stored documents and media (<data_dir>/files)
@@ -49,6 +51,8 @@ class Services:
             self.evaluations.close()  # a running evaluation stops and is marked failed
         if self.semantic is not None:
             self.semantic.close()
+        if self.images is not None:
+            self.images.close()
         self.analytics.close()  # before the engine goes: it writes what is still queued
         self.backend.close()
         if self.documents is not None:
@@ -97,7 +101,7 @@ def build_services(settings: Settings) -> Services:
                                  store.existing_skus, max_depth=settings.max_page_size)
     evaluations.recover()  # runs a stopped process left 'running' are marked failed
     return Services(settings, store, backend, search, analytics, merchandising, semantic,
-                    staff=staff, evaluations=evaluations,
+                    staff=staff, evaluations=evaluations, images=ServedImages(settings, store),
                     documents=documents, files=FileStore(settings.data_dir / "files"),
                     document_search=DocumentSearchService(documents, store, settings))
 

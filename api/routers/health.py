@@ -20,5 +20,6 @@ def health(svc: Services = Depends(services)) -> Response:
     index = svc.backend.health()
     ok = database["status"] == "ok" and index.get("status") == "ok"
     body = {"status": "ok" if ok else "degraded", "database": database, "search": index,
-            "semantic": svc.semantic.status() if svc.semantic is not None else {"status": "off"}}
+            "semantic": svc.semantic.status() if svc.semantic is not None else {"status": "off"},
+            "image_search": svc.images.status() if svc.images is not None else {"status": "off"}}
     return json_response(body, status_code=200 if ok else 503)

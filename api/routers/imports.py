@@ -69,6 +69,9 @@ def create_import(
     embedding = svc.semantic is not None and bool(report.created or report.updated)
     if embedding:
         svc.semantic.embed_changed()  # type: ignore[union-attr]
+    images = svc.images is not None and svc.images.configured
+    if images and (report.created or report.updated):
+        svc.images.embed_changed()  # type: ignore[union-attr]
     body = report.to_dict()
     entries = body.pop("entries")[:_REPORT_ROWS]
     return json_response({
@@ -82,4 +85,6 @@ def create_import(
         "documents": body["documents"],
         "notices": body["notices"][:_REPORT_ROWS],
         "embedding": "started" if embedding else "not needed",
+        "image_embedding": ("started" if report.created or report.updated else "not needed")
+        if images else "not configured",
     })
