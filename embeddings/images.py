@@ -74,7 +74,8 @@ def open_image(data: bytes, *, field: str = "image", max_bytes: int | None = Non
     :class:`ImageTooLarge` with a message that says what is wrong and names ``field``.
 
     ``min_side``: the caller scales the image down to about this size anyway, so a JPEG may
-    decode at 1/2, 1/4 or 1/8 scale as long as both sides stay at least twice this."""
+    decode at 1/2, 1/4 or 1/8 scale (in the DCT, ~4x faster per halving) as long as both
+    sides stay at least this long."""
     check_size(len(data), max_bytes, field)
     if not data:
         raise InvalidImage(f"{field} is empty", field=field)
@@ -105,7 +106,7 @@ def open_image(data: bytes, *, field: str = "image", max_bytes: int | None = Non
                 f"the limit is {max_pixels / 1e6:g} megapixels (a decompression bomb, or a "
                 "photo to scale down before sending)", field=field)
         if min_side and image.format in ("JPEG", "MPO"):
-            image.draft("RGB", (2 * min_side, 2 * min_side))
+            image.draft("RGB", (min_side, min_side))
         try:
             image.load()
             image = ImageOps.exif_transpose(image) or image
