@@ -121,7 +121,7 @@ class TantivyDocumentIndex(TantivyIndex):
 
 def _page_match(doc: Any, score: float, snippets: Any) -> PageMatch:
     snippet = snippets.snippet_from_doc(doc)
-    fragment: str = snippet.fragment()
+    fragment: str = snippet.fragment().replace("\n", " ")  # one line (offsets unchanged)
     ranges: list[tuple[int, int]] = []
     if fragment:
         # tantivy gives byte offsets into the UTF-8 fragment; callers want characters
