@@ -32,6 +32,7 @@ from api.algolia_protocol import (
 )
 from api.container import Services
 from api.deps import json_response, services
+from api.links import absolute_hit_images, base_url
 from catalog.errors import DiscoveryError, InvalidInput
 
 router = APIRouter(prefix="/1/indexes", tags=["instantsearch"])
@@ -62,7 +63,7 @@ async def _json_body(request: Request) -> Any:
                            field="body") from None
 
 
-def _run(svc: Services, q: AlgoliaQuery) -> dict[str, Any]:
+def _run(svc: Services, q: AlgoliaQuery, base: str = "") -> dict[str, Any]:
     settings = svc.settings
     started = time.perf_counter()
     try:
@@ -78,8 +79,10 @@ def _run(svc: Services, q: AlgoliaQuery) -> dict[str, Any]:
         search_id = svc.analytics.log_search(
             q.query, filters=q.filters, hit_count=outcome.result.total, took_ms=took_ms,
             config=outcome.config, page=q.page + 1, rules=outcome.rules)
-    return search_result(q, outcome, max_result_window=settings.max_result_window,
-                         took_ms=took_ms, search_id=search_id)
+    result = search_result(q, outcome, max_result_window=settings.max_result_window,
+                           took_ms=took_ms, search_id=search_id)
+    absolute_hit_images(base, result.get("hits") or [])  # stored images: absolute thumbnails
+    return result
 
 
 async def _answer(request: Request, svc: Services,
@@ -98,6 +101,7 @@ async def multiple_queries(request: Request, svc: Services = Depends(services)) 
     "products", "params": "query=bolt&hitsPerPage=20"}]}`` (v4) or with the parameters as
     fields (v5). Answers ``{"results": [...]}`` in the same order."""
     max_page_size = svc.settings.max_page_size
+    base = base_url(request)
 
     def work(body: Any) -> dict[str, Any]:
         requests = body.get("requests") if isinstance(body, dict) else None
@@ -108,7 +112,7 @@ async def multiple_queries(request: Request, svc: Services = Depends(services)) 
             raise InvalidInput(f"requests: at most {MAX_QUERIES} queries per call",
                                field="requests")
         queries = [parse_query(raw, max_page_size=max_page_size) for raw in requests]
-        return {"results": [_run(svc, q) for q in queries]}
+        return {"results": [_run(svc, q, base) for q in queries]}
 
     return await _answer(request, svc, work)
 
@@ -119,7 +123,7 @@ async def single_query(index_name: str, request: Request,
     """One search on one index: ``{"params": "query=bolt"}`` or the parameters as fields."""
     def work(body: Any) -> dict[str, Any]:
         q = parse_query(body, max_page_size=svc.settings.max_page_size, index_name=index_name)
-        return _run(svc, q)
+        return _run(svc, q, base_url(request))
 
     return await _answer(request, svc, work)
 

@@ -181,6 +181,9 @@ def test_search_hits_show_stored_images_as_thumbnails(docs_server: str) -> None:
     nut = next(h for h in hits if h["sku"] == "FAS-2")
     assert nut["image"].startswith(f"{docs_server}/v1/media/") and nut["image"].endswith(
         "/thumbnail?size=200")
+    algolia = httpx.post(f"{docs_server}/1/indexes/products/query",
+                         json={"params": "query=hex%20nut"}).json()["hits"]
+    assert next(h for h in algolia if h["objectID"] == "FAS-2")["image"] == nut["image"]
     # and the product is found by its datasheet's text, below name matches
     skus = [h["sku"] for h in httpx.get(f"{docs_server}/v1/search",
                                         params={"q": "zymurgy", "facets": ""}).json()["hits"]]
