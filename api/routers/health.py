@@ -18,8 +18,11 @@ def health(svc: Services = Depends(services)) -> Response:
     except Exception as exc:  # reported in the body, with 503
         database = {"status": "error", "detail": str(exc)}
     index = svc.backend.health()
-    ok = database["status"] == "ok" and index.get("status") == "ok"
+    documents = svc.documents.health() if svc.documents is not None else {"status": "off"}
+    ok = (database["status"] == "ok" and index.get("status") == "ok"
+          and documents.get("status") in ("ok", "off"))
     body = {"status": "ok" if ok else "degraded", "database": database, "search": index,
+            "documents": documents,  # the document index: "documents" counts pages
             "semantic": svc.semantic.status() if svc.semantic is not None else {"status": "off"},
             "image_search": svc.images.status() if svc.images is not None else {"status": "off"}}
     return json_response(body, status_code=200 if ok else 503)
