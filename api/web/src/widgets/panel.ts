@@ -73,7 +73,10 @@ function card(c: Controller, p: Record<string, unknown>, titleId: string): Node[
   const images = [p.image, ...((p.images as string[] | undefined) ?? [])].filter(
     (x): x is string => typeof x === "string" && x !== "");
   const specs = (p.specifications as Record<string, { label: string; value: unknown; unit?: string }>) ?? {};
-  const documents = (p.documents as { title?: string; url?: string; kind?: string }[]) ?? [];
+  const documents = (p.documents as {
+    title?: string; url?: string; kind?: string; pages?: number | null; searchable?: boolean | null;
+  }[]) ?? [];
+  const media = (p.media as Record<string, { title?: string; url?: string; kind?: string; thumbnail_url?: string }[]>) ?? {};
   const variants = (p.variants as Record<string, unknown>[]) ?? [];
   const availability = text(p.availability);
   const out: Node[] = [
@@ -92,6 +95,9 @@ function card(c: Controller, p: Record<string, unknown>, titleId: string): Node[
   if (availability) facts.push(t.availability[availability] ?? availability);
   if (typeof p.delivery_days === "number") facts.push(t.delivery(p.delivery_days));
   if (facts.length) out.push(h("p", { class: `dsc-avail dsc-avail-${availability}` }, facts.join(" · ")));
+  if (typeof p.sheet_url === "string") {
+    out.push(h("p", {}, h("a", { href: p.sheet_url, target: "_blank", rel: "noopener", class: "dsc-sheet" }, t.productSheet)));
+  }
   if (p.description) {
     out.push(h("h3", {}, t.description), h("p", { class: "dsc-panel-desc" }, text(p.description)));
   }
@@ -102,9 +108,20 @@ function card(c: Controller, p: Record<string, unknown>, titleId: string): Node[
         h("td", {}, `${text(r.value)}${r.unit ? ` ${r.unit}` : ""}`))))));
   }
   if (documents.length) {
-    out.push(h("h3", {}, t.documents), h("ul", { class: "dsc-docs" }, documents.map((d) =>
-      h("li", {}, d.url ? h("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title || d.url)
-        : text(d.title), d.kind ? h("span", { class: "dsc-muted" }, ` (${d.kind})`) : ""))));
+    out.push(h("h3", {}, t.documents), h("ul", { class: "dsc-docs" }, documents.map((d) => {
+      const about = [d.kind, typeof d.pages === "number" ? t.pages(d.pages) : "",
+        d.searchable === false ? t.notSearchable : ""].filter(Boolean).join(", ");
+      return h("li", {}, d.url ? h("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title || d.url)
+        : text(d.title), about ? h("span", { class: "dsc-muted" }, ` (${about})`) : "");
+    })));
+  }
+  const files = ["video", "diagram", "cad", "other"].flatMap((kind) => (media[kind] ?? []).map((m) => ({ ...m, group: kind })));
+  if (files.length) {
+    out.push(h("h3", {}, t.media), h("ul", { class: "dsc-media" }, files.map((m) =>
+      h("li", {}, h("a", { href: m.url ?? "#", target: "_blank", rel: "noopener" },
+        m.thumbnail_url ? h("img", { src: m.thumbnail_url, alt: "", loading: "lazy", onerror: hideBroken }) : "",
+        m.title || t.mediaKinds[m.group] || m.kind || ""),
+      h("span", { class: "dsc-muted" }, ` (${t.mediaKinds[m.group] ?? m.group})`)))));
   }
   if (variants.length) {
     out.push(h("h3", {}, t.variants), h("ul", { class: "dsc-variants" }, variants.map((v) => {
