@@ -207,6 +207,9 @@ def test_product_sheet_pdf(docs_server: str) -> None:
     assert reader.metadata.title == NAME
     images = [im for page in reader.pages for im in page.images]
     assert len(images) == 1  # the stored main image
+    again = httpx.get(f"{docs_server}/v1/products/FAS-1.pdf",
+                      headers={"If-None-Match": resp.headers["etag"]})
+    assert again.status_code == 304  # unchanged: not rendered again
     missing = httpx.get(f"{docs_server}/v1/products/NOPE.pdf")
     assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
     assert httpx.get(f"{docs_server}/v1/products/FAS-2.pdf").status_code == 200  # bad image: no picture
