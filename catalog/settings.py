@@ -66,7 +66,8 @@ class Settings(BaseSettings):
         64, ge=8, le=512, description="Tokens of a product's text the encoder reads; the rest is cut.")
     embedding_batch_size: int = Field(64, ge=1, description="Texts per encoder forward pass.")
     embedding_threads: int = Field(
-        0, ge=0, description="CPU threads of the text encoder (torch); 0: one per core.")
+        0, ge=0, description="CPU threads of the text and image encoders (torch, process-wide); "
+        "0: one per core.")
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="Encoder arithmetic: 'float32', 'bfloat16', or 'auto' (bfloat16 where "
         "the CPU computes it natively).")

@@ -86,7 +86,7 @@ class ImageEncoder(Protocol):
 # -- loading -----------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
-_MODELS: dict[tuple[str, str], tuple[Any, Any]] = {}  # (arch, weights): (model, preprocess)
+_MODELS: dict[tuple[str, str], tuple[Any, Any]] = {}  # (arch, weights): (tower, preprocess)
 _PREPROCESS_KEYS = {"mean": "image_mean", "std": "image_std", "interpolation": "image_interpolation",
                     "resize_mode": "image_resize_mode"}
 _FINGERPRINTS: dict[tuple[str, int, int], str] = {}
@@ -164,15 +164,18 @@ def resolve_pretrained_tag(open_clip: Any, arch: str, tag: str) -> Path:
 
 
 def _load(arch: str, weights: str, seed: int,
-          preprocess_cfg: tuple[tuple[str, Any], ...] = ()) -> tuple[Any, Any]:
-    """(model, preprocess) for an architecture and a resolved weights file or "random";
+          preprocess_cfg: tuple[tuple[str, Any], ...] = (), threads: int = 0) -> tuple[Any, Any]:
+    """(image tower, preprocess) for an architecture and a resolved weights file or "random";
     ``preprocess_cfg``: the image mean, std, interpolation and resize mode a pretrained tag
-    was trained with (the architecture's defaults otherwise)."""
+    was trained with (the architecture's defaults otherwise). ``threads`` > 0 sets torch's
+    CPU threads (process-wide, like the text encoder's ``DISCOVERY_EMBEDDING_THREADS``)."""
     key = (arch, weights if weights != RANDOM_WEIGHTS else f"{RANDOM_WEIGHTS}{seed}")
     with _LOCK:
         if key in _MODELS:
             return _MODELS[key]
         torch, open_clip = _import_open_clip()
+        if threads > 0 and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
         if arch not in open_clip.list_models() and not arch.startswith("hf-hub:"):
             raise ClipUnavailable(
                 f"unknown open_clip architecture {arch!r} (DISCOVERY_CLIP_MODEL); some that "
@@ -194,9 +197,12 @@ def _load(arch: str, weights: str, seed: int,
             raise ClipUnavailable(
                 f"cannot load {arch} with the weights {weights!r}: {type(exc).__name__}: "
                 f"{str(exc)[:500]}; {CONFIGURE_HINT}", field="clip_weights") from None
-        model.eval()
-        _MODELS[key] = (model, preprocess)
-        return model, preprocess
+        # only the image tower is kept: the text tower (a third of ViT-B-32's weights, more of
+        # bigger ones) is never used here and its memory is freed with the rest of the model
+        tower = model.visual if type(model).__name__ in ("CLIP", "CustomTextCLIP") else model
+        tower.eval()
+        _MODELS[key] = (tower, preprocess)
+        return tower, preprocess
 
 
 @dataclass(frozen=True)
@@ -218,12 +224,13 @@ class OpenClipEncoder:
 
     def __init__(self, model: str | None = None, weights: str | Path | None = None, *,
                  batch_size: int | None = None, seed: int = RANDOM_SEED,
-                 settings: Settings | None = None) -> None:
+                 threads: int | None = None, settings: Settings | None = None) -> None:
         s = settings or get_settings()
         self._arch = model or s.clip_model
         self._weights_arg = str(weights) if weights is not None else s.clip_weights
         self.batch_size = batch_size or s.clip_batch_size
         self._seed = seed
+        self._threads = s.embedding_threads if threads is None else threads
         self._config: ClipConfig | None = None
         self._dim: int | None = None
         self._size: int | None = None
@@ -274,7 +281,7 @@ class OpenClipEncoder:
 
     def _model(self) -> tuple[Any, Any]:
         c = self.config
-        return _load(c.arch, c.weights, self._seed, c.preprocess)
+        return _load(c.arch, c.weights, self._seed, c.preprocess, self._threads)
 
     def load(self) -> OpenClipEncoder:
         """Load the weights now (a server does this at start, not on the first query)."""
@@ -284,22 +291,21 @@ class OpenClipEncoder:
     @property
     def dim(self) -> int:
         if self._dim is None:
-            model, _ = self._model()
-            dim = getattr(model.visual, "output_dim", None)
+            tower, _ = self._model()
+            dim = getattr(tower, "output_dim", None)
             if not dim:
-                import torch
-
-                with torch.inference_mode():
-                    size = self.image_size
-                    dim = model.encode_image(torch.zeros(1, 3, size, size)).shape[-1]
+                size = self.image_size
+                dim = self._forward(tower, [np.zeros((3, size, size), dtype=np.float32)]
+                                    ).shape[-1]
             self._dim = int(dim)
         return self._dim
 
     @property
     def image_size(self) -> int:
         if self._size is None:
-            model, _ = self._model()
-            size = getattr(model.visual, "image_size", 224)
+            tower, _ = self._model()
+            size: Any = getattr(tower, "image_size", None) or getattr(
+                getattr(tower, "visual", None), "image_size", None) or 224
             self._size = int(max(size) if isinstance(size, (tuple, list)) else size)
         return self._size
 
@@ -313,17 +319,29 @@ class OpenClipEncoder:
             return out
         import torch
 
-        model, preprocess = self._model()
+        tower, preprocess = self._model()
         for start in range(0, n, size):
             batch = torch.stack([preprocess(image) for image in images[start : start + size]])
-            with torch.inference_mode():
-                vectors = model.encode_image(batch)
-            out[start : start + len(batch)] = vectors.float().numpy()
+            out[start : start + len(batch)] = self._forward(tower, batch)
             if progress is not None:
                 progress(min(start + size, n), n)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+    @staticmethod
+    def _forward(tower: Any, batch: Any) -> np.ndarray:
+        import torch
+
+        if not isinstance(batch, torch.Tensor):
+            batch = torch.from_numpy(np.stack(batch))
+        with torch.inference_mode():
+            # a whole model (kept when the image tower could not be told apart) or a tower
+            features = (tower.encode_image(batch) if hasattr(tower, "encode_image")
+                        else tower(batch))
+        if isinstance(features, tuple):  # towers that also return their tokens
+            features = features[0]
+        return np.asarray(features.float().numpy(), dtype=np.float32)
 
     def describe(self) -> dict[str, Any]:
         """What health shows: the architecture, where the weights come from, the model id."""

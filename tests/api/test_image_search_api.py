@@ -5,6 +5,7 @@ errors that name the field; a server without weights answers 503 and works other
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import subprocess
@@ -159,3 +160,12 @@ def test_a_catalog_ingested_beside_the_server_is_found_by_photo(
         time.sleep(1)
     assert hits[0]["score"] > 0.999
     assert httpx.get(image_server + "/v1/health").json()["image_search"]["images"] == N + 1
+
+
+def test_discovery_embed_without_weights_says_how_to_configure(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOVERY_CLIP")}
+    done = subprocess.run([DISCOVERY, "embed", "--no-text", "--json"], capture_output=True,
+                          text=True, timeout=120, env=env | {"DISCOVERY_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "DISCOVERY_CLIP_WEIGHTS" in done.stderr and "DISCOVERY_CLIP_MODEL" in done.stderr
+    assert json.loads(done.stdout) == {"images": None}
