@@ -344,10 +344,11 @@ class OpenClipEncoder:
         return np.asarray(features.float().numpy(), dtype=np.float32)
 
     def describe(self) -> dict[str, Any]:
-        """What health shows: the architecture, where the weights come from, the model id."""
+        """What health shows: the architecture, the weights file's name (not its path: health
+        is public), the model id."""
         body: dict[str, Any] = {"model": self._arch, "model_id": self.model_id}
         body["weights"] = ("random (tests only: the vectors mean nothing visual)"
-                           if self.random_weights else self.config.weights)
+                           if self.random_weights else Path(self.config.weights).name)
         return body
 
     def __repr__(self) -> str:

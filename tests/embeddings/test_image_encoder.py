@@ -45,7 +45,7 @@ def test_a_checkpoint_file_loads_with_its_own_model_id(tmp_path: Path) -> None:
     torch.save({"state_dict": model.state_dict()}, checkpoint)
     loaded = OpenClipEncoder(settings=Settings(clip_model=ARCH, clip_weights=str(checkpoint)))
     assert loaded.model_id.startswith(f"{ARCH}-") and "random" not in loaded.model_id
-    assert loaded.describe()["weights"] == str(checkpoint.resolve())
+    assert loaded.describe()["weights"] == "clip-small.pt"  # no server path in public health
     photos = [product_photo(i) for i in range(3)]
     assert np.allclose(loaded.encode(photos), random_clip().encode(photos), atol=1e-5)
 
