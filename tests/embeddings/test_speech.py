@@ -1,0 +1,180 @@
+"""Speech to query text: the Transcriber contract (a fake here; vosk when a model is
+configured), the catalog vocabulary the recogniser listens for, spoken numbers as digits."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from catalog.settings import Settings
+from catalog.store import CatalogStore
+from embeddings.audio import decode_audio
+from embeddings.speech import (
+    BASE_WORDS,
+    TranscriberUnavailable,
+    Transcript,
+    VocabularyCache,
+    VoiceSearch,
+    VoskTranscriber,
+    catalog_fingerprint,
+    catalog_vocabulary,
+    spoken_query,
+    vocabulary_from,
+)
+from tests.embeddings.speech_samples import speak
+from tests.embeddings.transcriber_conformance import check_transcriber
+from tests.factories import make_record
+
+
+class FakeTranscriber:
+    """Says ``text`` for any recording with sound in it, nothing for silence; remembers the
+    phrase lists it was given."""
+
+    def __init__(self, text: str = "hex bolt") -> None:
+        self.text = text
+        self.phrases: list[Sequence[str] | None] = []
+
+    @property
+    def model_id(self) -> str:
+        return "fake"
+
+    @property
+    def sample_rate(self) -> int:
+        return 16_000
+
+    def transcribe(self, pcm: np.ndarray, *, phrases: Sequence[str] | None = None) -> Transcript:
+        self.phrases.append(phrases)
+        loud = pcm.size > 0 and int(np.abs(pcm.astype(np.int32)).max()) > 500
+        return Transcript(self.text if loud else "", self.model_id)
+
+
+@pytest.fixture(scope="module")
+def hex_bolt(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    pytest.importorskip("av", reason="the voice extra (PyAV) is not installed: `make install`")
+    wav = speak("hex bolt", tmp_path_factory.mktemp("speech"))
+    return decode_audio(wav.read_bytes(), max_seconds=30)
+
+
+def test_the_fake_keeps_the_contract(hex_bolt: np.ndarray) -> None:
+    check_transcriber(FakeTranscriber(), speech=hex_bolt, expected_words=["bolt"])
+
+
+def test_vosk_recognises_speech_with_the_catalog_phrase_list(hex_bolt: np.ndarray) -> None:
+    model = os.environ.get("DISCOVERY_VOSK_MODEL")
+    if not model:
+        pytest.skip("no vosk model configured: set DISCOVERY_VOSK_MODEL to a model folder "
+                    "(e.g. vosk-model-small-en-us-0.15) to run the recognition test")
+    phrases = vocabulary_from([("Hex bolt DIN 933", "Fastek", None, "Fasteners > Bolts"),
+                               ("Hex bolt DIN 931", "Fastek", None, "Fasteners > Bolts")], 100)
+    check_transcriber(VoskTranscriber(Path(model)), speech=hex_bolt,
+                      expected_words=["hex", "bolt"], phrases=phrases)
+
+
+@pytest.mark.parametrize(("model_dir", "words"), [
+    (None, "not configured"),
+    (Path("/nonexistent/vosk-model"), "is not a folder"),
+])
+def test_vosk_without_a_model_says_how_to_configure_it(model_dir: Path | None, words: str) -> None:
+    transcriber = VoskTranscriber(model_dir)
+    assert transcriber.model_id.startswith("vosk")
+    for _ in range(2):  # the reason is kept, not looked up again
+        with pytest.raises(TranscriberUnavailable) as caught:
+            transcriber.transcribe(np.zeros(16_000, np.int16))
+        assert caught.value.status_code == 503
+        assert words in caught.value.detail and "DISCOVERY_VOSK_MODEL" in caught.value.detail
+        assert "alphacephei.com/vosk/models" in caught.value.detail
+
+
+def test_vosk_with_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    pytest.importorskip("vosk", reason="the voice extra (vosk) is not installed: `make install`")
+    with pytest.raises(TranscriberUnavailable) as caught:
+        VoskTranscriber(tmp_path).load()
+    assert "is not a vosk model folder" in caught.value.detail
+
+
+@pytest.mark.parametrize(("said", "query"), [
+    ("hex bolt m eight by forty", "hex bolt m8x40"),
+    ("m eight by forty millimeters", "m8x40 mm"),
+    ("cable ties three hundred millimeters black", "cable ties 300 mm black"),
+    ("twenty five", "25"),
+    ("one hundred twenty five", "125"),
+    ("one point five litres of paint", "1.5 l of paint"),
+    ("din nine three three", "din 933"),
+    ("five twenty", "5 20"),
+    ("a four paper", "a 4 paper"),
+    ("eight x forty", "8x40"),
+    ("two thousand and five", "2000 and 5"),
+    ("nitrile gloves size nine", "nitrile gloves size 9"),
+    ("meter tape", "meter tape"),
+    ("", ""),
+])
+def test_spoken_query(said: str, query: str) -> None:
+    assert spoken_query(said) == query
+
+
+def test_vocabulary_from_rows() -> None:
+    rows = [
+        ("Hex bolt DIN 933 M8x40", "Fastek", "Fastek GmbH", "Fasteners > Bolts > Hex bolts"),
+        ("Hex nut DIN 934 M8", "Fastek", None, "Fasteners > Nuts"),
+        ("Nitrile gloves Größe L", "SafeHands", None, "Safety > Gloves"),
+        ("Nitrile gloves size M", "SafeHands", None, "Safety > Gloves"),
+        ("Spanner once", None, None, None),
+    ]
+    words = vocabulary_from(rows, limit=12)
+    # brand, manufacturer and category words first (by frequency, then alphabetically), then
+    # name words used by at least two products; accents folded, no one-letter or digit tokens
+    catalog = ["fastek", "bolts", "fasteners", "gloves", "safehands", "safety", "gmbh", "hex",
+               "nuts", "din", "nitrile"]
+    assert words[: len(catalog)] == catalog
+    assert words[len(catalog):] == list(BASE_WORDS)  # numbers, units, query words
+    assert len(vocabulary_from(rows, limit=5)) == 5 + len(BASE_WORDS)
+    assert vocabulary_from(rows, limit=0) == []
+    assert "grosse" in vocabulary_from(rows, limit=100, min_count=1)  # "Größe", folded
+
+
+def test_catalog_vocabulary_is_rebuilt_when_the_catalog_changes(tmp_path: Path) -> None:
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store.migrate()
+    store.upsert([make_record("A", "Anchor bolt", brand="Ankerwerk", category="Fasteners")])
+    now = [0.0]
+    builds: list[int] = []
+
+    def build() -> list[str]:
+        builds.append(1)
+        return catalog_vocabulary(store, 100)
+
+    cache = VocabularyCache(build, lambda: catalog_fingerprint(store), check_interval_s=0)
+    first = cache.get()
+    assert {"ankerwerk", "fasteners"} <= set(first)
+    assert cache.get() == first and cache.builds == 1  # unchanged catalog: no rebuild
+    store.upsert([make_record("B", "Rawlplug", brand="Dübelwerk", category="Anchors")])
+    assert "dubelwerk" in cache.get() and cache.builds == 2
+    store.delete(["B"])
+    assert "dubelwerk" not in cache.get() and cache.builds == 3
+    slow = VocabularyCache(build, lambda: now[0], check_interval_s=3600)
+    slow.get()
+    now[0] = 1.0
+    assert slow.builds == 1 and slow.get() and slow.builds == 1  # not looked at again yet
+    store.engine.dispose()
+
+
+def test_voice_search_gives_the_phrase_list_unless_turned_off(tmp_path: Path) -> None:
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store.migrate()
+    store.upsert([make_record("A", "Anchor bolt", brand="Ankerwerk", category="Fasteners")])
+    fake = FakeTranscriber("anchor bolt")
+    loud = np.full(16_000, 4000, np.int16)
+    voice = VoiceSearch(Settings(voice_phrase_limit=50), store, transcriber=fake)
+    voice.check_available()  # a transcriber without load(): always available
+    assert voice.transcribe(loud).text == "anchor bolt"
+    assert fake.phrases[-1] is not None and "ankerwerk" in fake.phrases[-1]
+    off = VoiceSearch(Settings(voice_phrase_limit=0), store, transcriber=fake)
+    off.transcribe(loud)
+    assert fake.phrases[-1] is None
+    with pytest.raises(TranscriberUnavailable):
+        VoiceSearch(Settings(vosk_model=None), store).check_available()
+    store.engine.dispose()
