@@ -13,6 +13,7 @@ from api.routers import (
     algolia,
     analytics,
     auth,
+    barcodes,
     documents,
     evaluations,
     health,
@@ -22,6 +23,7 @@ from api.routers import (
     merchandising,
     products,
     search,
+    voice,
     web,
 )
 from catalog.settings import Settings, get_settings
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             served.semantic.start(catch_up=True)  # load the model and vectors, embed what lacks
         if served.images is not None and served.images.configured:
             served.images.start(catch_up=True)  # search by photo: the same for product images
+        if served.voice is not None:
+            served.voice.start()  # search by voice: load a configured model in the background
         try:
             yield
         finally:
@@ -51,7 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     errors.install(app)
     cors.install(app, settings)
-    for module in (search, image_search, products, documents, media, imports, analytics,
-                   merchandising, health, algolia, auth, evaluations, web):
+    for module in (search, image_search, barcodes, voice, products, documents, media, imports,
+                   analytics, merchandising, health, algolia, auth, evaluations, web):
         app.include_router(module.router)
     return app

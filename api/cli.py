@@ -239,21 +239,41 @@ def search(
     customer_group: Annotated[str | None, typer.Option(help="The buyer's customer group, for "
                                                        "query rules limited to groups.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full JSON response.")] = False,
+    barcode: Annotated[Path | None, typer.Option(
+        help="A photo of barcodes or QR codes: find the products they name (EAN/UPC, "
+        "Code 128, QR, DataMatrix).", dir_okay=False)] = None,
+    voice: Annotated[Path | None, typer.Option(
+        help="A recording (WAV, OGG/Opus, WebM/Opus): search for the words spoken "
+        "(needs DISCOVERY_VOSK_MODEL).", dir_okay=False)] = None,
 ) -> None:
-    """Search the catalog."""
+    """Search the catalog: by text, by a photo of a barcode (--barcode) or by voice (--voice)."""
     from ranking.service import SearchRequest
 
+    if barcode is not None:
+        _search_barcode(barcode, filter or [], customer_group, as_json)
+        return
+    request = SearchRequest(
+        q=query, filters=filter or [], sort=sort, page=page, page_size=page_size,
+        explain=explain, highlight=False, facets=None if as_json else [],
+        config=config, customer_group=customer_group)
     try:
         with _services() as svc:
-            body = svc.search.search(SearchRequest(
-                q=query, filters=filter or [], sort=sort, page=page, page_size=page_size,
-                explain=explain, highlight=False, facets=None if as_json else [],
-                config=config, customer_group=customer_group))
+            if voice is not None:
+                from api.capture import check_voice, voice_search
+
+                check_voice(svc)
+                body = voice_search(svc, _read_file(voice, svc.settings.max_audio_mb, "voice"),
+                                    request, field="voice")
+            else:
+                body = svc.search.search(request)
     except DiscoveryError as exc:
         _fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
         return
+    if voice is not None:
+        out.print(f"heard: {body['transcript']}  (searched: {body['query']}, "
+                  f"{body['transcribe_ms']:.0f} ms)", highlight=False)
     out.print(f"{body['total']:,} hits in {body['took_ms']:.1f} ms"
               + (" (relaxed: not every word matched)" if body["relaxed"] else ""))
     if body["rules"]:
@@ -268,6 +288,39 @@ def search(
         if explain:
             out.print(f"     {json.dumps({k: v for k, v in hit['explain'].items() if k != 'engine'})}",
                       highlight=False)
+
+
+def _read_file(path: Path, limit_mb: float, field: str) -> bytes:
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file", field=field)
+    if path.stat().st_size > limit_mb * 1_000_000:
+        raise InvalidInput(f"{path} is larger than the limit of {limit_mb:g} MB", field=field)
+    return path.read_bytes()
+
+
+def _search_barcode(photo: Path, filters: list[str], customer_group: str | None,
+                    as_json: bool) -> None:
+    from api.capture import barcode_search
+
+    try:
+        with _services() as svc:
+            data = _read_file(photo, svc.settings.max_image_mb, "barcode")
+            body = barcode_search(svc, data, filters=filters, customer_group=customer_group,
+                                  field="barcode")
+    except DiscoveryError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+        return
+    if not body["codes"]:
+        err.print(f"no barcode or QR code found in {photo}", highlight=False)
+        raise typer.Exit(1)
+    for code in body["codes"]:
+        found = ", ".join(code["skus"]) or "no product"
+        out.print(f"{code['format']}: {code['text']} -> {found}", highlight=False)
+    for i, hit in enumerate(body["hits"], start=1):
+        out.print(f"{i:>3}. {hit['sku']:<14} {hit['name']}  [dim]{hit.get('brand') or ''} "
+                  f"{hit.get('availability') or ''}[/dim]", highlight=False)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from catalog.files import FileStore
 from catalog.settings import Settings
 from catalog.store import CatalogStore
 from commerce.staff import StaffAccounts
+from embeddings.speech import VoiceSearch
 from evaluation.jobs import EvaluationJobs, EvaluationRuns
 from indexer.base import SearchBackend
 from indexer.documents import DocumentIndex
@@ -45,6 +46,7 @@ class Services:
     documents: DocumentIndex | None = None  # attached documents' text, page by page
     document_search: DocumentSearchService | None = None
     files: FileStore | None = None  # stored documents and media (<data_dir>/files)
+    voice: VoiceSearch | None = None  # search by voice: the transcriber loads on first use
 
     def close(self) -> None:
         if self.evaluations is not None:
@@ -102,6 +104,7 @@ def build_services(settings: Settings) -> Services:
     evaluations.recover()  # runs a stopped process left 'running' are marked failed
     return Services(settings, store, backend, search, analytics, merchandising, semantic,
                     staff=staff, evaluations=evaluations, images=ServedImages(settings, store),
+                    voice=VoiceSearch(settings, store),
                     documents=documents, files=FileStore(settings.data_dir / "files"),
                     document_search=DocumentSearchService(documents, store, settings))
 

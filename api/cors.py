@@ -1,9 +1,9 @@
 """Cross-origin access for storefronts: configured origins and per-key allowed origins (S12).
 
-Only the public endpoints a shop's browser calls take part: search, autocomplete, product
-cards, documents and media, events and the Algolia protocol (``/1/indexes/...``). Merchandising, analytics, imports,
-evaluations and sign-in never answer cross-origin requests with CORS headers, so a browser never
-lets another site read them.
+Only the public endpoints a shop's browser calls take part: search (also by photo, barcode
+and voice), autocomplete, product cards, documents and media, events and the Algolia protocol
+(``/1/indexes/...``). Merchandising, analytics, imports, evaluations and sign-in never answer
+cross-origin requests with CORS headers, so a browser never lets another site read them.
 
 A request whose ``Origin`` is another site is allowed when that origin is in
 ``DISCOVERY_CORS_ORIGINS`` (``*``: any) or the public key it presents lists it (``?key=``, or
@@ -38,7 +38,7 @@ from commerce.access import (
 )
 
 PUBLIC_PATHS = ("/v1/search", "/v1/autocomplete", "/v1/events")
-PUBLIC_PREFIXES = ("/v1/products/", "/v1/documents/", "/v1/media/", "/1/indexes/")
+PUBLIC_PREFIXES = ("/v1/search/", "/v1/products/", "/v1/documents/", "/v1/media/", "/1/indexes/")
 ALLOW_METHODS = "GET, POST"
 ALLOW_HEADERS = "content-type, x-algolia-api-key, x-algolia-application-id, x-algolia-agent"
 MAX_AGE = "600"

@@ -16,7 +16,7 @@ the request's field.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ ITF-14 on cartons), 2D codes (QR, Micro QR, DataMatrix)."""
 
 _lock = threading.Lock()
 _formats: Any = None
+_linear_formats: Any = None
 
 
 def _zxing() -> Any:
@@ -43,14 +44,25 @@ def _zxing() -> Any:
     return zxingcpp
 
 
+def _formats_of(names: Iterable[str]) -> Any:
+    return _zxing().barcode_formats_from_str(",".join(
+        n.replace(" ", "").replace("-", "") for n in names))
+
+
 def _wanted() -> Any:
     global _formats
     with _lock:
         if _formats is None:
-            zxing = _zxing()
-            _formats = zxing.barcode_formats_from_str(",".join(
-                n.replace(" ", "").replace("-", "") for n in FORMAT_NAMES))
+            _formats = _formats_of(FORMAT_NAMES)
         return _formats
+
+
+def _linear() -> Any:
+    global _linear_formats
+    with _lock:
+        if _linear_formats is None:
+            _linear_formats = _formats_of(n for n in FORMAT_NAMES if n in _LINEAR)
+        return _linear_formats
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class _View:
     pixels: np.ndarray
     matrix: tuple[float, float, float, float, float, float] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     invert: bool = False
+    last_resort: bool = False  # only when nothing at all was found
 
     def to_photo(self, x: float, y: float) -> tuple[int, int]:
         a, b, c, d, e, f = self.matrix
@@ -98,17 +111,29 @@ def decode_array(gray: np.ndarray) -> list[DecodedCode]:
     tilted by more than about 15 degrees crosses no row from end to end); three times the
     size; contrast stretched, inverted codes too.
     The fallback passes read the photo scaled to at most 1,280 pixels a side first, which
-    bounds the time a photo without any code costs.
+    bounds the time a photo without any code costs. When the first pass finds only 2-D codes,
+    the enlarged and tilted passes look for 1-D codes beside them.
 
     A 1-D code found is read again from an upright crop around it (see :func:`_verified`):
     1-D codes have only a check digit against misreads, and UPC-E, EAN-8 and Code 128
     misreads of tilted, rescaled codes happened in the benchmark."""
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
     found: list[DecodedCode] = []
-    for view in _views(gray):
+    views = _views(gray)
+    for view in views:
         found = [_code(b, view) for b in _read(view.pixels, invert=view.invert) if b.text]
         if found:
             break
+    if found and not any(c.format in _LINEAR for c in found):
+        # a 2-D code reads at once; a 1-D code beside it (an EAN beside a QR code on a label)
+        # may need the enlarged or tilted passes
+        for view in views:
+            if view.last_resort:
+                break
+            more = [_code(b, view) for b in _read(view.pixels, formats=_linear()) if b.text]
+            if more:
+                found += more
+                break
     checked: list[tuple[DecodedCode, int]] = []
     for code in _apart(found):
         if code.format in _LINEAR:
@@ -202,8 +227,10 @@ def _views(gray: np.ndarray) -> Iterator[_View]:
     small = min(shrink, _TRIPLE_SIDE / max(height, width))
     base = work if small == shrink else _transformed(gray, 0.0, small)[0]
     pixels, matrix = _transformed(base, 0.0, 3.0)
-    yield _View(_sharpened(pixels, radius=3.0, percent=200), _scaled(matrix, small))
-    yield _View(_enhanced(work), _scaled((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), shrink), invert=True)
+    yield _View(_sharpened(pixels, radius=3.0, percent=200), _scaled(matrix, small),
+                last_resort=True)
+    yield _View(_enhanced(work), _scaled((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), shrink), invert=True,
+                last_resort=True)
 
 
 def _scaled(matrix: tuple[float, float, float, float, float, float], shrink: float
@@ -239,9 +266,10 @@ def _transformed(gray: np.ndarray, angle: float, scale: float
     return np.asarray(pixels), (a, b, c, d, e, f)
 
 
-def _read(gray: np.ndarray, *, invert: bool = False, downscale: bool = True) -> list[Any]:
+def _read(gray: np.ndarray, *, invert: bool = False, downscale: bool = True,
+          formats: Any = None) -> list[Any]:
     zxing = _zxing()
-    found: list[Any] = zxing.read_barcodes(gray, formats=_wanted(), try_rotate=True,
+    found: list[Any] = zxing.read_barcodes(gray, formats=formats or _wanted(), try_rotate=True,
                                            try_downscale=downscale, try_invert=invert)
     return found
 

@@ -44,8 +44,8 @@ from embeddings.audio import SAMPLE_RATE
 
 UNKNOWN = "[unk]"
 MODEL_HINT = (
-    "search by voice needs a vosk model: download one from https://alphacephei.com/vosk/models "
-    "(e.g. vosk-model-small-en-us-0.15), unpack it and set DISCOVERY_VOSK_MODEL to its folder")
+    "download a vosk model from https://alphacephei.com/vosk/models (e.g. "
+    "vosk-model-small-en-us-0.15), unpack it and set DISCOVERY_VOSK_MODEL to its folder")
 
 
 class TranscriberUnavailable(BackendUnavailable):
@@ -110,7 +110,7 @@ class VoskTranscriber:
             return f"search by voice is not configured: {MODEL_HINT}"
         folder = self.model_dir.expanduser()
         if not folder.is_dir():
-            return f"DISCOVERY_VOSK_MODEL={self.model_dir} is not a folder; {MODEL_HINT}"
+            return f"DISCOVERY_VOSK_MODEL={self.model_dir} is not a folder: {MODEL_HINT}"
         try:
             import vosk
         except ImportError:
@@ -120,8 +120,8 @@ class VoskTranscriber:
         try:
             self._model = vosk.Model(str(folder))
         except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
-            return f"DISCOVERY_VOSK_MODEL={self.model_dir} is not a vosk model folder ({exc}); " \
-                   f"{MODEL_HINT}"
+            return (f"DISCOVERY_VOSK_MODEL={self.model_dir} is not a vosk model folder ({exc}): "
+                    f"{MODEL_HINT}")
         self._vosk = vosk
         return None
 

@@ -46,6 +46,13 @@ def test_several_codes_in_one_photo_are_all_read_top_to_bottom() -> None:
     assert tops == sorted(tops)
 
 
+def test_a_hard_1d_code_beside_an_easy_qr_code_is_read_too() -> None:
+    """The QR code reads at once; the tilted EAN-13 beside it needs a fallback pass."""
+    wanted = [("EAN-13", "400638133393"), ("QR Code", "https://shop.example.com/products/X")]
+    data, placed = photo(wanted, seed=1)
+    assert {c.text for c in read_codes(data)} == {p.text for p in placed}
+
+
 @pytest.mark.parametrize("angle", [15, 25, -20, -32, 180])
 def test_tilted_long_code_and_upside_down_photo(angle: int) -> None:
     """zxing-cpp scans rows and columns: a long 1-D code tilted by 15-30 degrees crosses no
