@@ -209,7 +209,7 @@ def _words(text: str) -> list[str]:
 
 
 def vocabulary_from(rows: Iterable[tuple[str | None, str | None, str | None, str | None]],
-                    limit: int, *, min_count: int = 2) -> list[str]:
+                    limit: int, *, min_count: int = 1) -> list[str]:
     """The phrase list of a catalog given as (name, brand, manufacturer, category) rows: every
     word of brands and categories, then name words by how many products use them (at least
     ``min_count``), up to ``limit`` words, then :data:`BASE_WORDS`."""

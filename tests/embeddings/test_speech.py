@@ -124,7 +124,7 @@ def test_vocabulary_from_rows() -> None:
         ("Nitrile gloves size M", "SafeHands", None, "Safety > Gloves"),
         ("Spanner once", None, None, None),
     ]
-    words = vocabulary_from(rows, limit=12)
+    words = vocabulary_from(rows, limit=12, min_count=2)
     # brand, manufacturer and category words first (by frequency, then alphabetically), then
     # name words used by at least two products; accents folded, no one-letter or digit tokens
     catalog = ["fastek", "bolts", "fasteners", "gloves", "safehands", "safety", "gmbh", "hex",
@@ -132,6 +132,7 @@ def test_vocabulary_from_rows() -> None:
     assert words[: len(catalog)] == catalog
     assert words[len(catalog):] == list(BASE_WORDS)  # numbers, units, query words
     assert len(vocabulary_from(rows, limit=5)) == 5 + len(BASE_WORDS)
+    assert "spanner" in vocabulary_from(rows, limit=100)  # by default every name word counts
     assert vocabulary_from(rows, limit=0) == []
     assert "grosse" in vocabulary_from(rows, limit=100, min_count=1)  # "Größe", folded
 
