@@ -1,5 +1,5 @@
-// The product's HTTP API as the widgets use it: search, autocomplete, the product card and
-// click events. Requests are "simple" cross-origin GETs (the public key travels as the `key`
+// The product's HTTP API as the widgets use it: search, autocomplete, the product card,
+// click events, and search by photo, barcode and voice (uploads). Requests are "simple" cross-origin GETs (the public key travels as the `key`
 // query parameter, no custom headers), so a storefront on another origin pays no preflight.
 
 export interface FacetValue {
@@ -77,9 +77,31 @@ export interface SearchParams {
 }
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  /** the server's `detail` (for the shop's developers: what to configure, which field) */
+  constructor(message: string, readonly status: number, readonly detail: string = "") {
     super(message);
   }
+}
+
+/** What /v1/search/voice answers: the search of the words spoken. */
+export interface VoiceResponse extends SearchResponse {
+  transcript: string;
+}
+
+export interface DecodedCode {
+  format: string;
+  text: string;
+  skus: string[];
+}
+
+/** What /v1/search/barcode answers. */
+export interface BarcodeResponse {
+  codes: DecodedCode[];
+  hits: (Hit & { found_by: { format: string; text: string }[] })[];
+  unknown_codes: { format: string; text: string }[];
+  total: number;
+  took_ms: number;
+  search_id?: string | null;
 }
 
 export class Api {
@@ -91,19 +113,30 @@ export class Api {
     return `${this.base}${path}?${query.toString()}`;
   }
 
-  private async get<T>(url: string, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(url, { signal, credentials: "omit" });
+  private async get<T>(url: string, signal?: AbortSignal, init: RequestInit = {}): Promise<T> {
+    const response = await fetch(url, { signal, credentials: "omit", ...init });
     if (!response.ok) {
       let message = `${response.status} ${response.statusText}`;
+      let detail = "";
       try {
         const body = await response.json();
         if (body && typeof body.error === "string") message = body.error;
+        if (body && typeof body.detail === "string") detail = body.detail;
       } catch {
         /* not JSON: keep the status line */
       }
-      throw new ApiError(message, response.status);
+      throw new ApiError(message, response.status, detail);
     }
     return (await response.json()) as T;
+  }
+
+  /** A multipart POST of one file (a photo, a recording): a "simple" cross-origin request,
+   * no preflight. `params` go in the query string, as for the searches. */
+  upload<T>(path: string, field: string, file: Blob, name: string, params: [string, string][],
+    signal?: AbortSignal): Promise<T> {
+    const form = new FormData();
+    form.append(field, file, name);
+    return this.get<T>(this.url(path, params), signal, { method: "POST", body: form });
   }
 
   search(p: SearchParams, signal?: AbortSignal): Promise<SearchResponse> {

@@ -15,6 +15,8 @@ export interface Config {
   urlSync: boolean;
   resultsUrl: string | null;
   suggestionLimit: number;
+  /** camera and microphone buttons in the search box (data-capture="false" hides them) */
+  capture: boolean;
 }
 
 export const DEFAULT_FACETS = [
@@ -179,6 +181,23 @@ export class Controller extends EventTarget {
     } finally {
       this.inflight.delete(seq);
     }
+  }
+
+  /** Shows a response obtained elsewhere (a search by voice, photo or barcode) as the current
+   * results: `q` goes into the search box without searching again, searches still in flight
+   * are dropped, and the next change (a filter, the next page) searches `q` as usual. */
+  show(response: SearchResponse, q: string, cause: string, startedAt: number): void {
+    this.q = q;
+    this.page = 1;
+    this.dispatchEvent(new CustomEvent("query", { detail: q }));
+    if (this.config.urlSync) this.writeUrl();
+    const seq = ++this.issued;
+    this.drawn = seq;
+    for (const ctl of this.inflight.values()) ctl.abort();
+    this.last = response;
+    this.dispatchEvent(new CustomEvent<ResultsDetail>("results", {
+      detail: { response, startedAt, cause, final: true },
+    }));
   }
 
   /** Called by the results widget once the results of a search are on screen. */

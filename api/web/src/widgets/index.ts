@@ -9,7 +9,8 @@
 // from), data-key (public search key), data-filters (default filters, ";"-separated, e.g.
 // "availability:in_stock;brand:Acme"), data-lang (en, de), data-page-size, data-facets
 // (comma-separated facet fields), data-url-sync (keep the search in the page URL),
-// data-results-url (a search box on another page sends the buyer there).
+// data-results-url (a search box on another page sends the buyer there), data-capture="false"
+// (no camera and microphone buttons in the search box).
 
 import { Controller, DEFAULT_FACETS, type Config } from "./controller";
 import { mountFacets } from "./facets";
@@ -43,6 +44,7 @@ function configFrom(elements: HTMLElement[]): Config {
     urlSync: data.urlSync !== undefined && data.urlSync !== "false",
     resultsUrl: data.resultsUrl || null,
     suggestionLimit: 5,
+    capture: data.capture !== "false",
   };
 }
 

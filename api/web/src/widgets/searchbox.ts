@@ -3,6 +3,7 @@
 // suggestions, Enter takes one, Escape closes the list.
 
 import type { Suggestions } from "./api";
+import { mountCapture } from "./capture";
 import type { Controller } from "./controller";
 import { h, hideBroken, marked, money, uid } from "./dom";
 import { openProduct } from "./panel";
@@ -167,6 +168,7 @@ export function mountSearchbox(c: Controller, el: HTMLElement, shared: () => Aut
   const form = h("form", { class: "dsc-searchbox", role: "search" },
     h("label", { for: id, class: "dsc-sr-only" }, t.searchLabel), input, clear);
   el.replaceChildren(form);
+  if (c.config.capture) mountCapture(c, form, input, el); // camera and microphone buttons
   // suggestions go to the page's autocomplete widget, or to a list under this box
   const ac = shared() ?? new Autocomplete(c, form);
   ac.attach(input);
