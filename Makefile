@@ -47,6 +47,7 @@ bench: install web
 	$(PY) benchmarks/bench_vectors.py
 	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_documents.py
+	$(PY) benchmarks/bench_barcodes.py
 
 lint: install
 	$(VENV)/bin/ruff check catalog commerce ingestion indexer embeddings ranking evaluation api tests benchmarks

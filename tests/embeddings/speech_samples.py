@@ -1,6 +1,7 @@
 """Spoken queries for the voice tests, synthesised here: espeak-ng speaks the text (WAV,
 22,050 Hz mono), sox resamples it to what a phone records (48 kHz stereo), PyAV encodes
-Opus into OGG and WebM, as browsers' MediaRecorder and phone apps write them."""
+Opus into OGG and WebM and AAC into MP4, as browsers' MediaRecorder and phone apps write
+them."""
 
 from __future__ import annotations
 
@@ -37,12 +38,22 @@ def resample(wav: Path, rate: int, channels: int) -> Path:
 
 def opus(wav: Path, container: str, *, rate: int = 48_000, layout: str = "mono") -> bytes:
     """The WAV encoded as Opus in an ``ogg`` or ``webm`` container (PyAV)."""
+    return _encode(wav, container, "libopus", "s16", rate, layout)
+
+
+def aac(wav: Path) -> bytes:
+    """The WAV encoded as AAC in MP4, as Safari's MediaRecorder writes it (PyAV)."""
+    return _encode(wav, "mp4", "aac", "fltp", 44_100, "mono")
+
+
+def _encode(wav: Path, container: str, codec: str, sample_format: str, rate: int,
+            layout: str) -> bytes:
     import av
 
     out = io.BytesIO()
     with av.open(str(wav)) as src, av.open(out, mode="w", format=container) as dst:
-        stream = dst.add_stream("libopus", rate=rate, layout=layout)
-        resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
+        stream = dst.add_stream(codec, rate=rate, layout=layout)
+        resampler = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
         for frame in src.decode(audio=0):
             for chunk in resampler.resample(frame):
                 dst.mux(stream.encode(chunk))

@@ -1,5 +1,6 @@
 """Voice uploads decoded to 16 kHz mono 16-bit samples: WAV at any rate and channel count,
-OGG/Opus and WebM/Opus, from speech synthesised in the test; and the errors of bad uploads."""
+OGG/Opus, WebM/Opus and MP4/AAC, from speech synthesised in the test; and the errors of bad
+uploads."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from catalog.errors import InvalidInput, PayloadTooLarge
 from embeddings.audio import SAMPLE_RATE, decode_audio, sniff_container, wav_missing_bytes
-from tests.embeddings.speech_samples import opus, resample, seconds_of, speak
+from tests.embeddings.speech_samples import aac, opus, resample, seconds_of, speak
 
 pytest.importorskip("av", reason="the voice extra (PyAV) is not installed: `make install`")
 
@@ -28,6 +29,7 @@ def _uploads(wav: Path) -> dict[str, bytes]:
         "ogg/opus": opus(wav, "ogg"),
         "webm/opus": opus(wav, "webm"),
         "webm/opus stereo": opus(wav, "webm", layout="stereo"),
+        "mp4/aac": aac(wav),
     }
 
 
@@ -52,6 +54,7 @@ def test_containers_are_recognised_by_their_first_bytes(spoken: Path) -> None:
     assert sniff_container(uploads["wav 22 kHz mono"]) == "wav"
     assert sniff_container(uploads["ogg/opus"]) == "ogg"
     assert sniff_container(uploads["webm/opus"]) == "matroska"
+    assert sniff_container(uploads["mp4/aac"]) == "mp4"
     assert sniff_container(b"#EXTM3U\nhttp://example.com/a.ts\n") is None  # never probed
 
 
