@@ -12,8 +12,8 @@ Why it looks the way it does:
   frequent name words, plus numbers, units and common query words (see
   :func:`catalog_vocabulary`), and ``[unk]`` for anything else. vosk accepts only words its
   model knows in such a list, so the list is filtered with the model's own lexicon
-  (``Model.find_word``). Models with a static graph (the large ones) cannot take a list and
-  recognise freely. ``DISCOVERY_VOICE_PHRASE_LIMIT=0`` turns the list off.
+  (``Model.vosk_model_find_word``). Models with a static graph (the large ones) cannot take
+  a list and recognise freely. ``DISCOVERY_VOICE_PHRASE_LIMIT=0`` turns the list off.
 * The vocabulary is cached and rebuilt when the catalog changed (its product count or
   newest change), looked at most every ``check_interval_s``.
 * Spoken numbers become digits for the search (``"m eight by forty"`` -> ``"m8x40"``):
@@ -118,7 +118,7 @@ class VoskTranscriber:
                     "(`make install`, or `pip install -e '.[voice]'`)")
         vosk.SetLogLevel(-1)
         try:
-            self._model = vosk.Model(str(folder))
+            self._model = vosk.Model(model_path=str(folder))
         except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
             return (f"DISCOVERY_VOSK_MODEL={self.model_dir} is not a vosk model folder ({exc}): "
                     f"{MODEL_HINT}")
@@ -128,7 +128,8 @@ class VoskTranscriber:
     def known_words(self, words: Iterable[str]) -> list[str]:
         """The words the model's lexicon has (a phrase list may hold no other)."""
         model = self.load()._model
-        return [w for w in words if model.find_word(w) >= 0]
+        find = getattr(model, "vosk_model_find_word", None) or model.find_word  # 0.3.45: the C name
+        return [w for w in words if find(w) >= 0]
 
     def _grammar(self, phrases: Sequence[str] | None) -> str:
         if phrases is None:
@@ -138,10 +139,11 @@ class VoskTranscriber:
         if grammar is None:
             known = [w for w in self.known_words(dict.fromkeys(key)) if w != UNKNOWN]
             grammar = json.dumps([*known, UNKNOWN]) if known else ""
-            if len(self._grammars) > 8:  # old catalog vocabularies
-                self._grammars.clear()
-                self._pool.clear()
-            self._grammars[key] = grammar
+            with self._lock:
+                if len(self._grammars) > 8:  # old catalog vocabularies
+                    self._grammars.clear()
+                    self._pool.clear()
+                self._grammars[key] = grammar
         return grammar
 
     def transcribe(self, pcm: np.ndarray, *, phrases: Sequence[str] | None = None) -> Transcript:

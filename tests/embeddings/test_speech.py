@@ -3,9 +3,12 @@ configured), the catalog vocabulary the recogniser listens for, spoken numbers a
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -94,6 +97,76 @@ def test_vosk_with_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
     with pytest.raises(TranscriberUnavailable) as caught:
         VoskTranscriber(tmp_path).load()
     assert "is not a vosk model folder" in caught.value.detail
+
+
+class _StandInVosk:
+    """The vosk 0.3.45 Python API as ``VoskTranscriber`` uses it (Model(model_path=...),
+    Model.vosk_model_find_word, KaldiRecognizer(model, rate[, grammar]), AcceptWaveform,
+    FinalResult, Reset), hearing "hex <unk> bolt" in anything louder than silence."""
+
+    def __init__(self, lexicon: set[str]) -> None:
+        self.lexicon = lexicon
+        self.recognisers: list[Any] = []
+        outer = self
+
+        class Model:
+            def __init__(self, model_path: str) -> None:
+                if not (Path(model_path) / "am").is_dir():
+                    raise Exception("Failed to create a model")
+
+            def vosk_model_find_word(self, word: str) -> int:
+                return 7 if word in outer.lexicon else -1
+
+        class KaldiRecognizer:
+            def __init__(self, model: Model, rate: float, grammar: str | None = None) -> None:
+                self.rate, self.grammar, self.audio = rate, grammar, b""
+                outer.recognisers.append(self)
+
+            def AcceptWaveform(self, data: bytes) -> int:  # noqa: N802 - vosk's names
+                assert len(data) <= 2 * int(self.rate)  # fed in pieces
+                self.audio += data
+                return 0
+
+            def FinalResult(self) -> str:  # noqa: N802
+                loud = bool(self.audio) and int(np.abs(np.frombuffer(self.audio, np.int16)
+                                                       .astype(np.int32)).max()) > 500
+                return json.dumps({"text": "hex [unk] bolt" if loud else ""})
+
+            def Reset(self) -> None:  # noqa: N802
+                self.audio = b""
+
+        self.Model, self.KaldiRecognizer = Model, KaldiRecognizer
+
+    @staticmethod
+    def SetLogLevel(level: int) -> None:  # noqa: N802
+        pass
+
+
+def test_vosk_transcriber_against_a_stand_in_of_the_vosk_api(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hex_bolt: np.ndarray) -> None:
+    """The integration with vosk's API, as far as it goes without a model: the phrase list
+    filtered by the model's lexicon with [unk] kept, recognisers pooled per phrase list and
+    reset, audio fed in one-second pieces, [unk] dropped from the transcript."""
+    stand_in = _StandInVosk({"hex", "bolt", "fastek", "[unk]"})
+    monkeypatch.setitem(sys.modules, "vosk", stand_in)
+    (tmp_path / "am").mkdir()
+    transcriber = VoskTranscriber(tmp_path)
+    phrases = ["fastek", "zzqxv", "bolt", "hex", "[unk]", "bolt"]
+    check_transcriber(transcriber, speech=hex_bolt, expected_words=["hex", "bolt"],
+                      phrases=phrases)
+    assert transcriber.transcribe(hex_bolt, phrases=phrases).text == "hex bolt"
+    grammars = {r.grammar for r in stand_in.recognisers}
+    assert grammars <= {None, json.dumps(["fastek", "bolt", "hex", "[unk]"]),
+                        json.dumps(["bolt", "[unk]"])}  # the conformance suite's odd list
+    assert len(stand_in.recognisers) <= 12  # pooled, not one per request
+    with pytest.raises(TranscriberUnavailable) as caught:
+        VoskTranscriber(tmp_path / "missing-am-folder-parent" / "x").load()
+    assert "is not a folder" in caught.value.detail
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(TranscriberUnavailable) as caught:
+        VoskTranscriber(empty).load()
+    assert "not a vosk model folder (Failed to create a model)" in caught.value.detail
 
 
 @pytest.mark.parametrize(("said", "query"), [
