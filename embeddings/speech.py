@@ -23,6 +23,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -41,6 +42,8 @@ from catalog.settings import Settings
 from catalog.store import CatalogStore
 from catalog.text import fold
 from embeddings.audio import SAMPLE_RATE
+
+log = logging.getLogger("discovery")
 
 UNKNOWN = "[unk]"
 MODEL_HINT = (
@@ -124,6 +127,14 @@ class VoskTranscriber:
                     f"{MODEL_HINT}")
         self._vosk = vosk
         return None
+
+    def state(self) -> str:
+        """``not_configured``, ``loading`` (not loaded yet), ``ready`` or ``unavailable``."""
+        if self.model_dir is None:
+            return "not_configured"
+        if self._model is not None:
+            return "ready"
+        return "unavailable" if self._error is not None else "loading"
 
     def known_words(self, words: Iterable[str]) -> list[str]:
         """The words the model's lexicon has (a phrase list may hold no other)."""
@@ -266,6 +277,11 @@ class VocabularyCache:
         self._checked = float("-inf")
         self.builds = 0
 
+    @property
+    def size(self) -> int | None:
+        """Words in the phrase list as last built (None: not built yet)."""
+        return None if self._words is None else len(self._words)
+
     def get(self) -> tuple[str, ...]:
         with self._lock:
             now = time.monotonic()
@@ -291,16 +307,34 @@ class VoiceSearch:
                                           lambda: catalog_fingerprint(store))
 
     def start(self) -> VoiceSearch:
-        """Load the model in the background (a configured one; errors surface per request)."""
+        """Load a configured model and build the catalog's phrase list in the background
+        (errors surface per request)."""
         load = getattr(self.transcriber, "load", None)
         if load is not None and self.settings.vosk_model is not None:
             def warm() -> None:
                 try:
                     load()
+                    if self.settings.voice_phrase_limit > 0:
+                        self.vocabulary.get()
                 except BackendUnavailable:
                     pass  # each request answers 503 with the reason
+                except Exception:  # a background job must log, not die silently
+                    log.exception("preparing search by voice failed")
             threading.Thread(target=warm, name="vosk-load", daemon=True).start()
         return self
+
+    def status(self) -> dict[str, Any]:
+        """For ``/v1/health`` (public: the model's folder name, never its path)."""
+        state = getattr(self.transcriber, "state", None)
+        status = state() if state is not None else "ready"
+        body: dict[str, Any] = {"status": status}
+        if status != "not_configured":
+            model = self.settings.vosk_model
+            body["model"] = model.name if model is not None and state is not None \
+                else self.transcriber.model_id
+        if status == "ready" and self.settings.voice_phrase_limit > 0:
+            body["phrase_list_words"] = self.vocabulary.size
+        return body
 
     def check_available(self) -> None:
         """Raise TranscriberUnavailable (503) before the upload is read, when no model can run."""

@@ -24,5 +24,6 @@ def health(svc: Services = Depends(services)) -> Response:
     body = {"status": "ok" if ok else "degraded", "database": database, "search": index,
             "documents": documents,  # the document index: "documents" counts pages
             "semantic": svc.semantic.status() if svc.semantic is not None else {"status": "off"},
-            "image_search": svc.images.status() if svc.images is not None else {"status": "off"}}
+            "image_search": svc.images.status() if svc.images is not None else {"status": "off"},
+            "voice": svc.voice.status() if svc.voice is not None else {"status": "off"}}
     return json_response(body, status_code=200 if ok else 503)

@@ -183,6 +183,7 @@ def test_voice_without_a_model_is_503_saying_what_to_configure(served: str, spee
         assert body["error"] == "TranscriberUnavailable"
         assert "DISCOVERY_VOSK_MODEL" in body["detail"] and "vosk" in body["detail"]
     assert httpx.get(served + "/v1/search", params={"q": "hex bolt"}).json()["total"] == 2
+    assert httpx.get(served + "/v1/health").json()["voice"] == {"status": "not_configured"}
 
 
 def test_cli_voice_without_a_model(data_dir: Path, speech: Path) -> None:
@@ -253,6 +254,8 @@ def test_voice_search_in_every_browser_format(voice_server: str, speech: Path,
         assert body["transcribe_ms"] > 0 and "facets" in body and body["page"] == 1
     phrases = fake.phrases[-1]
     assert phrases is not None and {"fastek", "bolt", "nitrile", "gloves"} <= set(phrases)
+    assert httpx.get(voice_server + "/v1/health").json()["voice"] == {
+        "status": "ready", "model": "fake", "phrase_list_words": len(phrases)}
 
 
 def test_voice_search_takes_the_search_parameters(voice_server: str, speech: Path) -> None:

@@ -169,6 +169,26 @@ def test_vosk_transcriber_against_a_stand_in_of_the_vosk_api(
     assert "not a vosk model folder (Failed to create a model)" in caught.value.detail
 
 
+def test_voice_status_for_health(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store.migrate()
+    assert VoiceSearch(Settings(), store).status() == {"status": "not_configured"}
+    secret = tmp_path / "secret-place" / "vosk-small"
+    broken = VoiceSearch(Settings(vosk_model=secret), store)
+    assert broken.status() == {"status": "loading", "model": "vosk-small"}
+    with pytest.raises(TranscriberUnavailable):
+        broken.check_available()
+    assert broken.status() == {"status": "unavailable", "model": "vosk-small"}  # no path
+    monkeypatch.setitem(sys.modules, "vosk", _StandInVosk({"hex"}))
+    (secret / "am").mkdir(parents=True)
+    ready = VoiceSearch(Settings(vosk_model=secret, voice_phrase_limit=10), store)
+    ready.check_available()
+    ready.transcribe(np.zeros(1600, np.int16))
+    assert ready.status() == {"status": "ready", "model": "vosk-small",
+                              "phrase_list_words": len(BASE_WORDS)}  # an empty catalog
+    store.engine.dispose()
+
+
 @pytest.mark.parametrize(("said", "query"), [
     ("hex bolt m eight by forty", "hex bolt m8x40"),
     ("m eight by forty millimeters", "m8x40 mm"),
