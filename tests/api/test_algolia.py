@@ -8,8 +8,6 @@ import csv
 import gzip
 import io
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from api.algolia_protocol import (
     search_request,
 )
 from catalog.errors import InvalidInput, NotFound
-from tests.api.conftest import _free_port
+from tests.api.conftest import serve
 
 DISCOVERY = str(Path(sys.executable).parent / "discovery")
 
@@ -210,33 +208,13 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `discovery serve` process of this module's own (the session's shared server keeps
     the catalog other modules count on), with ROWS imported through the API."""
     data_dir = tmp_path_factory.mktemp("algolia-server")
-    port = _free_port()
-    env = dict(os.environ, DISCOVERY_DATA_DIR=str(data_dir), DISCOVERY_SEARCH_CONFIG="lexical",
-               DISCOVERY_SEMANTIC_SEARCH="false", DISCOVERY_INDEX_RELOAD_INTERVAL_S="0")
-    env.pop("DISCOVERY_DATABASE_URL", None)
-    proc = subprocess.Popen([DISCOVERY, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"server did not start: {err}")
-            time.sleep(0.1)
+    with serve(data_dir, DISCOVERY_SEARCH_CONFIG="lexical", DISCOVERY_SEMANTIC_SEARCH="false",
+               DISCOVERY_INDEX_RELOAD_INTERVAL_S="0") as url:
         resp = httpx.post(url + "/v1/catalog/imports",
                           files={"file": ("shop.csv", _csv(ROWS), "text/csv")}, timeout=60)
         assert resp.status_code == 200, resp.text
         assert resp.json()["counts"]["accepted"] == len(ROWS)
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def _queries(base: str, requests: list[dict[str, Any]], *, v4_transport: bool = True,

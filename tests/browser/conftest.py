@@ -8,15 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.api.conftest import _free_port
+from tests.api.conftest import serve
 
 DISCOVERY = str(Path(sys.executable).parent / "discovery")
 CHROMIUM = os.environ.get("DISCOVERY_CHROMIUM", "/usr/bin/chromium")
@@ -63,33 +61,15 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = dict(os.environ, DISCOVERY_DATA_DIR=str(data_dir), DISCOVERY_SEARCH_CONFIG="lexical",
                DISCOVERY_SEMANTIC_SEARCH="false", DISCOVERY_INDEX_RELOAD_INTERVAL_S="0")
     env.pop("DISCOVERY_DATABASE_URL", None)
-    env.pop("DISCOVERY_CORS_ORIGINS", None)
+    env["DISCOVERY_CORS_ORIGINS"] = ""
     _WEB_ENV.update(env)
     sample = data_dir / "sample.csv"
     _run("sample-catalog", "--products", str(SAMPLE_PRODUCTS), "--out", str(sample), env=env)
     _run("ingest", str(sample), "--no-embed", env=env)
     _run("staff", "create", STAFF_USER, "--role", "admin",
          env=env | {"DISCOVERY_STAFF_PASSWORD": STAFF_PASSWORD})
-    port = _free_port()
-    proc = subprocess.Popen([DISCOVERY, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"server did not start: {err}")
-            time.sleep(0.1)
+    with serve(data_dir, **{k: v for k, v in env.items() if k.startswith("DISCOVERY_") and k != "DISCOVERY_DATA_DIR"}) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="session")
