@@ -89,6 +89,28 @@ Filter = TermsFilter | RangeFilter
 
 
 @dataclass(frozen=True)
+class Assortment:
+    """The products one customer may see (S13): those matching any ``include`` rule (every
+    product when there is none) and no ``exclude`` rule. Categories are paths and take their
+    whole subtree. Applied like ``fixed_filters``: to hits, totals and every facet count."""
+
+    include_categories: tuple[str, ...] = ()
+    include_brands: tuple[str, ...] = ()
+    include_skus: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+    exclude_brands: tuple[str, ...] = ()
+    exclude_skus: tuple[str, ...] = ()
+
+    @property
+    def includes(self) -> bool:
+        return bool(self.include_categories or self.include_brands or self.include_skus)
+
+    @property
+    def excludes(self) -> bool:
+        return bool(self.exclude_categories or self.exclude_brands or self.exclude_skus)
+
+
+@dataclass(frozen=True)
 class FacetRequest:
     field: str
     kind: Literal["terms", "range", "hierarchy"]
@@ -127,6 +149,8 @@ class SearchPlan:
     skip_skus: tuple[str, ...] = ()
     """Left out of hits and total but still counted in facets: pinned products, which ranking
     places itself."""
+    assortment: Assortment | None = None
+    """The customer's assortment; None: the whole catalog."""
     facet_text: TextQuery | None = None
     """Facets count the products matching this stricter text (every word of a broad query)
     when, with the filters, any product does; otherwise those matching ``text``."""

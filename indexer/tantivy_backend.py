@@ -31,6 +31,7 @@ from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
 from catalog.text import canonical_tokens, normalize_part_number, singular
 from indexer.plan import (
+    Assortment,
     FacetRequest,
     FacetResult,
     FacetValue,
@@ -528,6 +529,8 @@ class TantivyBackend(TantivyIndex):
         text_query = self._text_query(plan.text, searcher) if plan.text else None
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
+        if plan.assortment is not None:
+            fixed.append(self._assortment_query(plan.assortment))
         scored = text_query
         if plan.boosts and plan.sort is None:
             scored = self._boosted(text_query, plan.boosts)
@@ -701,6 +704,28 @@ class TantivyBackend(TantivyIndex):
             return Q.term_set_query(SCHEMA, flt.field, list(flt.values))
         assert isinstance(flt, RangeFilter)
         return _range(flt.field, flt.gte, flt.lte)
+
+    def _assortment_query(self, assortment: Assortment) -> tantivy.Query | None:
+        def rules(categories: tuple[str, ...], brands: tuple[str, ...], skus: tuple[str, ...]
+                  ) -> list[tantivy.Query]:
+            out = []
+            if categories:
+                out.append(self._filter_query(TermsFilter("category", categories)))
+            if brands:
+                out.append(Q.term_set_query(SCHEMA, "brand", list(brands)))
+            if skus:
+                out.append(Q.term_set_query(SCHEMA, "sku", list(skus)))
+            return out
+
+        include = rules(assortment.include_categories, assortment.include_brands,
+                        assortment.include_skus)
+        exclude = rules(assortment.exclude_categories, assortment.exclude_brands,
+                        assortment.exclude_skus)
+        if not include and not exclude:
+            return None
+        clauses = [(Occur.Must, _or(include) if include else Q.all_query())]
+        clauses += [(Occur.MustNot, q) for q in exclude]
+        return Q.boolean_query(clauses)
 
     # -- facets --------------------------------------------------------------------------
     def _facets(self, searcher: tantivy.Searcher, plan: SearchPlan, base: tantivy.Query,

@@ -24,6 +24,7 @@ from catalog.settings import Settings
 from catalog.text import fold, words
 from indexer.base import SearchBackend
 from indexer.plan import (
+    Assortment,
     FacetRequest,
     FacetResult,
     Hit,
@@ -86,6 +87,9 @@ class SearchRequest:
     lists all its values: every level of a hierarchy, the distinct numbers of a numeric field.
     The Algolia protocol needs this; its clients ask for disjunctive counts with extra queries."""
     facet_size: int | None = None  # values per facet (terms, numeric values); None: 50 / 100
+    assortment: Assortment | None = None
+    """The buyer's company's assortment (S13), resolved by the caller from who is asking:
+    products outside it are in no hit, total, facet count or suggestion. None: everything."""
 
 
 FACET_MODES = ("disjunctive", "conjunctive")
@@ -239,6 +243,7 @@ class SearchService:
             fixed_filters=fixed,
             boosts=boosts,
             exclude_skus=tuple(sorted(hidden)),
+            assortment=req.assortment,
             # broad matching: facets count the products matching every word, when there are any
             facet_text=every_word(text) if text and text.min_should_match is not None else None,
         )
@@ -282,7 +287,7 @@ class SearchService:
         found = self.backend.search(SearchPlan(
             filters=[*plan.filters, TermsFilter("sku", tuple(p.sku for p in pins))],
             fixed_filters=plan.fixed_filters, exclude_skus=plan.exclude_skus,
-            limit=len(pins), popularity_boost=False))
+            assortment=plan.assortment, limit=len(pins), popularity_boost=False))
         by_sku = {hit.sku: hit for hit in found.hits}
         out: list[tuple[int, Hit]] = []
         for pin in sorted((p for p in pins if p.sku in by_sku), key=lambda p: p.position):
@@ -377,7 +382,8 @@ class SearchService:
 
     # -- autocomplete --------------------------------------------------------------------
     def autocomplete(self, q: str, limit: int = 5, *, customer_group: str | None = None,
-                     config: str | None = None) -> dict[str, Any]:
+                     config: str | None = None,
+                     assortment: Assortment | None = None) -> dict[str, Any]:
         """Completions, products, categories and brands for the text typed so far. The query
         rules that fire for the text apply as in search: hidden products and added filters
         leave the suggestions, pinned products lead the product suggestions, boosts count."""
@@ -396,7 +402,8 @@ class SearchService:
         pins, hidden, boosts, fixed, redirect = merged(fired)
         plan = SearchPlan(text=text, limit=40, popularity_boost=True,
                           facets=[FacetRequest("brand", "terms", size=limit)],
-                          fixed_filters=fixed, boosts=boosts, exclude_skus=tuple(sorted(hidden)))
+                          fixed_filters=fixed, boosts=boosts, exclude_skus=tuple(sorted(hidden)),
+                          assortment=assortment)
         pinned = [hit for _, hit in self._pinned(plan, pins)]
         plan.skip_skus = tuple(hit.sku for hit in pinned)
         result = self.backend.search(plan)
@@ -467,7 +474,8 @@ class _HybridView:
     def _fused(self, plan: SearchPlan) -> tuple[SearchResult, list[Hit]]:
         cfg = self.config
         depth = max(cfg.candidates, plan.offset + plan.limit)
-        narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus)
+        narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus
+                        or plan.assortment)
         # the query's embedding and its neighbours while the lexical search runs
         pending = _POOL.submit(self._neighbours, cfg.candidates * (4 if narrowed else 1))
         lexical = self.backend.search(dataclasses.replace(plan, offset=0, limit=depth))
@@ -486,7 +494,7 @@ class _HybridView:
         if near:  # the same filters, rules and hidden products as the lexical search
             checked = self.backend.search(SearchPlan(
                 filters=[*plan.filters, TermsFilter("sku", tuple(s for s, _ in near))],
-                fixed_filters=plan.fixed_filters,
+                fixed_filters=plan.fixed_filters, assortment=plan.assortment,
                 exclude_skus=plan.exclude_skus + plan.skip_skus, limit=len(near),
                 popularity_boost=False, facets=plan.facets if lexical.total == 0 else []))
             found = {hit.sku: hit for hit in checked.hits}

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from catalog.settings import Settings
+from indexer.plan import Assortment
 from ranking.config import load_config
 from ranking.service import SearchRequest, SearchService
 from tests.factories import gtin13, make_record, random_catalog
@@ -415,6 +416,44 @@ class BackendConformance:
             assert body["total"] == 95 and body["pages"] == 5
             seen += [h["sku"] for h in body["hits"]]
         assert len(seen) == 95 and len(set(seen)) == 95
+
+    # -- customer assortments (S13) ------------------------------------------------------
+    def test_assortment_limits_hits_totals_facets_and_suggestions(self, service: SearchService
+                                                                  ) -> None:
+        fasteners = Assortment(include_categories=("Fasteners",), include_skus=("PPE-000004",),
+                               exclude_brands=("Boltronic",), exclude_skus=("FAS-000002",))
+        body = service.search(SearchRequest(q="", facets=["brand", "category"],
+                                            assortment=fasteners, page_size=50))
+        assert {h["sku"] for h in body["hits"]} == {"FAS-000001", "PPE-000004"}
+        assert body["total"] == 2
+        brands = {v["value"]: v["count"] for f in body["facets"] if f["field"] == "brand"
+                  for v in f["values"]}
+        assert brands == {"Fastek": 1, "SafeHands": 1}
+        # a selected facet value still leaves the others out of reach
+        chosen = service.search(SearchRequest(q="", facets=["brand"], assortment=fasteners,
+                                              filters=["brand:Fastek"]))
+        assert [h["sku"] for h in chosen["hits"]] == ["FAS-000001"]
+        assert {v["value"]: v["count"] for v in chosen["facets"][0]["values"]} == brands
+        # not by part number, GTIN or autocomplete either
+        assert self.skus(service, "FAS-000002", assortment=fasteners) == []
+        assert self.skus(service, "BN.934/08", assortment=fasteners) == []
+        suggested = service.autocomplete("hex", assortment=fasteners)
+        assert [p["sku"] for p in suggested["products"]] == ["FAS-000001"]
+        assert "Boltronic" in [b["value"] for b in service.autocomplete("bolt")["brands"]]
+        assert "Boltronic" not in [b["value"] for b in
+                                   service.autocomplete("bolt", assortment=fasteners)["brands"]]
+        # excludes only: everything else stays
+        no_voltix = Assortment(exclude_brands=("Voltix",))
+        assert self.skus(service, "", assortment=no_voltix, page_size=50) and not {
+            "ELE-000005", "ELE-000006"} & set(self.skus(service, "", assortment=no_voltix,
+                                                        page_size=50))
+        assert len(self.skus(service, "", assortment=Assortment(), page_size=50)) == len(FIXED)
+
+    def test_assortment_applies_to_pinned_products(self, empty_backend: Any) -> None:
+        service = self.ruled(empty_backend, {"id": "pin", "pin": [{"sku": "N1", "position": 1}]})
+        assert self.skus(service, "hex bolt ")[0] == "N1"
+        limited = Assortment(exclude_skus=("N1",))
+        assert "N1" not in self.skus(service, "hex bolt ", assortment=limited)
 
     # -- updates -------------------------------------------------------------------------
     def test_incremental_update_and_delete(self, backend: Any, service: SearchService) -> None:
