@@ -27,6 +27,7 @@ from api.routers import (
     web,
 )
 from catalog.settings import Settings, get_settings
+from commerce.db import session_factory
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build_services(settings)
         served = app.state.services
+        app.state.commerce_sessions = session_factory(served.store.engine)
         if served.semantic is not None and served.search.config.hybrid.enabled:
             served.semantic.start(catch_up=True)  # load the model and vectors, embed what lacks
         if served.images is not None and served.images.configured:
