@@ -255,6 +255,10 @@ class PublicKey(Base):
     origins: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # a key scoped to a customer company (its assortment and prices) and its expiry (0010);
+    # no foreign key: the companies table belongs to commerce
+    company_id: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class StaffAccount(Base):

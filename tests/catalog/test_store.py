@@ -58,6 +58,7 @@ def test_models_match_the_migrations(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    import commerce.models  # noqa: F401 - the commerce tables share the metadata
     from catalog.models import Base
 
     store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
