@@ -1,0 +1,1 @@
+"""Per-company and per-customer-group assortments (S13): which products a customer may see."""
