@@ -277,6 +277,7 @@ class PriceBook:
         self._lists: list[ListInfo] = []
         self._discounts: list[DiscountInfo] = []
         self._lines: dict[int, tuple[list[str], np.ndarray]] = {}
+        self._stamps: dict[int, datetime] = {}
         self._pos: weakref.WeakKeyDictionary[PricingCatalog, dict[int, tuple[np.ndarray,
                                                                            np.ndarray]]] = (
             weakref.WeakKeyDictionary())
@@ -307,9 +308,17 @@ class PriceBook:
                 version = repo.read_version(conn, VERSION)
                 lists = repo.all_list_infos(conn)
                 discounts = repo.discount_infos(conn, everyone=True)
+                stamps = repo.list_stamps(conn)
             self._lists, self._discounts = lists, discounts
-            self._lines.clear()
-            self._pos = weakref.WeakKeyDictionary()
+            # the lines of lists nobody touched stay (a change elsewhere costs no reload of
+            # a 20,000-line group list); a list's updated_at moves with each of its changes
+            stale = {i for i, t in self._stamps.items() if stamps.get(i) != t}
+            stale |= set(self._lines) - set(stamps)
+            self._stamps = stamps
+            for list_id in stale:
+                self._lines.pop(list_id, None)
+                for per_catalog in self._pos.values():
+                    per_catalog.pop(list_id, None)
             self._entries.clear()
             self._groups.clear()
             for cp in self._computed.values():

@@ -11,7 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from catalog.models import Product
@@ -134,10 +135,22 @@ def tiers(db: Db, list_ids: Sequence[int], skus: Sequence[str]
 
 def unit_lines(db: Db, list_id: int) -> tuple[list[str], list[int]]:
     """The single-piece tiers (``min_qty`` 1) of one list: SKUs and their units."""
-    rows = db.execute(select(price_list_lines.c.sku, price_list_lines.c.unit_price)
-                      .where(price_list_lines.c.price_list_id == list_id,
-                             price_list_lines.c.min_qty == 1)).all()
-    return [r.sku for r in rows], [decimal_units(r.unit_price) or 0 for r in rows]
+    # units computed by the database: no Decimal per row
+    units = cast_(func.round(price_list_lines.c.unit_price * PRICE_SCALE), BigInteger)
+    result = db.execute(select(price_list_lines.c.sku, units)
+                        .where(price_list_lines.c.price_list_id == list_id,
+                               price_list_lines.c.min_qty == 1))
+    # plain (str, int) columns: the driver's tuples as they are, without building a Row each
+    raw = getattr(result, "cursor", None)
+    rows = raw.fetchall() if raw is not None else result.all()
+    result.close()
+    return [r[0] for r in rows], [int(r[1]) for r in rows]
+
+
+def list_stamps(db: Db) -> dict[int, datetime]:
+    """Every list's ``updated_at`` (bumped by every change of the list or its lines)."""
+    return {r.id: r.updated_at for r in db.execute(select(price_lists.c.id,
+                                                          price_lists.c.updated_at))}
 
 
 def product_facts(db: Db, skus: Sequence[str]) -> dict[str, ProductFacts]:
