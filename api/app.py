@@ -27,7 +27,11 @@ from api.routers import (
     web,
 )
 from catalog.settings import Settings, get_settings
+from commerce.audit import router as audit_router
+from commerce.companies import router as companies_router
 from commerce.db import session_factory
+from commerce.roles import router as roles_router
+from commerce.users import router as users_router
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -60,4 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (search, image_search, barcodes, voice, products, documents, media, imports,
                    analytics, merchandising, health, algolia, auth, evaluations, web):
         app.include_router(module.router)
+    # company accounts, roles, companies and the audit log (issue 7)
+    for account_module in (users_router, companies_router, roles_router, audit_router):
+        app.include_router(account_module.router)
     return app

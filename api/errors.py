@@ -17,7 +17,8 @@ log = logging.getLogger("discovery.api")
 def install(app: FastAPI) -> None:
     @app.exception_handler(DiscoveryError)
     async def _discovery(_: Request, exc: DiscoveryError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))  # Retry-After of a 429
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

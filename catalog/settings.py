@@ -49,6 +49,33 @@ class Settings(BaseSettings):
     console_cookie_secure: bool = Field(
         False, description="Send the console session cookie only over HTTPS (Secure flag); set "
         "it true whenever the API is served behind HTTPS.")
+    account_session_hours: float = Field(
+        12.0, gt=0, description="Idle lifetime of a company account's sign-in (cookie "
+        "discovery_account or its bearer token); each use extends it.")
+    account_token_days: float = Field(
+        90.0, gt=0, description="Lifetime of an API token a user creates with "
+        "POST /v1/account/tokens.")
+    account_cookie_secure: bool = Field(
+        False, description="Send the account session cookie only over HTTPS (Secure flag).")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins (password or second factor) per e-mail within "
+        "login_window_minutes before sign-in answers 429.")
+    login_max_failures_per_ip: int = Field(
+        30, ge=1, description="Failed sign-ins per client address within login_window_minutes "
+        "before sign-in answers 429.")
+    login_window_minutes: float = Field(
+        15.0, gt=0, description="The window of the sign-in failure limits, in minutes.")
+    password_reset_minutes: float = Field(
+        60.0, gt=0, description="How long a password reset token stays valid.")
+    totp_issuer: str = Field(
+        "B2B Discovery", description="The issuer name authenticator apps show for the TOTP "
+        "two-factor login.")
+    search_rate_per_key: float = Field(
+        20.0, ge=0, description="Searches per second one public key may make (per API process; "
+        "0: unlimited).")
+    search_burst_per_key: int = Field(
+        40, ge=1, description="Searches one public key may make at once before "
+        "search_rate_per_key applies.")
 
     search_config: str = Field(
         "default", description="The search configuration of requests that name none: a shipped "

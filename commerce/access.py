@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from catalog.errors import DiscoveryError, InvalidInput, NotFound
 from catalog.models import PublicKey
@@ -73,10 +74,16 @@ class PublicKeyInfo:
     origins: tuple[str, ...]
     created_at: datetime | None
     revoked_at: datetime | None
+    company_id: int | None = None  # scoped to a customer company: its assortment and prices
+    expires_at: datetime | None = None  # naive UTC
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= _utcnow()
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
 
     def allows(self, origin: str) -> bool:
         return origin in self.origins
@@ -85,12 +92,55 @@ class PublicKeyInfo:
         return {"token": self.token, "name": self.name, "origins": list(self.origins),
                 "created_at": self.created_at.isoformat() if self.created_at else None,
                 "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+                "company_id": self.company_id,
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
                 "active": self.active}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _info(row: Any) -> PublicKeyInfo:
     return PublicKeyInfo(row.token, row.name, tuple(row.origins or ()), row.created_at,
-                         row.revoked_at)
+                         row.revoked_at, row.company_id, row.expires_at)
+
+
+def create_key(executor: Session | Connection, name: str, origins: Iterable[str], *,
+               company_id: int | None = None, expires_at: datetime | None = None
+               ) -> PublicKeyInfo:
+    """Insert a key in the caller's transaction (a request's ``Tx`` or a connection). A
+    ``company_id`` must name an existing company; ``expires_at`` (UTC; a zone-less time is UTC)
+    must be in the future."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("a key needs a name of 1-120 characters", field="name")
+    cleaned = list(dict.fromkeys(normalize_origin(o) for o in origins))
+    if len(cleaned) > MAX_ORIGINS:
+        raise InvalidInput(f"at most {MAX_ORIGINS} origins per key", field="origin")
+    now = _utcnow()
+    if expires_at is not None:
+        if expires_at.tzinfo is not None:
+            expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)
+        if expires_at <= now:
+            raise InvalidInput("expires_at must be in the future", field="expires_at")
+    if company_id is not None:
+        from commerce.companies.models import Company
+
+        found = executor.execute(select(Company.id).where(Company.id == company_id)).first()
+        if found is None:
+            raise NotFound(f"no company {company_id}", field="company_id")
+    token = TOKEN_PREFIX + secrets.token_hex(16)
+    executor.execute(insert(PublicKey).values(token=token, name=name, origins=cleaned,
+                                              created_at=now, company_id=company_id,
+                                              expires_at=expires_at))
+    return PublicKeyInfo(token, name, tuple(cleaned), now, None, company_id, expires_at)
+
+
+def keys_of_company(executor: Session | Connection, company_id: int) -> list[PublicKeyInfo]:
+    rows = executor.execute(select(PublicKey.__table__).where(PublicKey.company_id == company_id)
+                            .order_by(PublicKey.id)).all()
+    return [_info(row) for row in rows]
 
 
 class PublicKeys:
@@ -105,20 +155,12 @@ class PublicKeys:
         self._cached: tuple[float, dict[str, PublicKeyInfo], frozenset[str]] | None = None
 
     # -- management (CLI) ----------------------------------------------------------------
-    def create(self, name: str, origins: Iterable[str]) -> PublicKeyInfo:
-        name = name.strip()
-        if not name or len(name) > 120:
-            raise InvalidInput("a key needs a name of 1-120 characters", field="name")
-        cleaned = list(dict.fromkeys(normalize_origin(o) for o in origins))
-        if len(cleaned) > MAX_ORIGINS:
-            raise InvalidInput(f"at most {MAX_ORIGINS} origins per key", field="origin")
-        token = TOKEN_PREFIX + secrets.token_hex(16)
-        now = datetime.now(UTC).replace(tzinfo=None)
+    def create(self, name: str, origins: Iterable[str], *, company_id: int | None = None,
+               expires_at: datetime | None = None) -> PublicKeyInfo:
         with self.engine.begin() as conn:
-            conn.execute(insert(PublicKey).values(token=token, name=name, origins=cleaned,
-                                                  created_at=now))
+            info = create_key(conn, name, origins, company_id=company_id, expires_at=expires_at)
         self._cached = None
-        return PublicKeyInfo(token, name, tuple(cleaned), now, None)
+        return info
 
     def list(self) -> list[PublicKeyInfo]:
         with self.engine.connect() as conn:
@@ -158,13 +200,17 @@ class PublicKeys:
         return self._snapshot()[0].get(token)
 
     def check(self, token: str, origin: str | None) -> PublicKeyInfo:
-        """The active key ``token``; InvalidKey (401) when it is unknown or revoked,
+        """The active key ``token``; InvalidKey (401) when it is unknown, revoked or expired,
         OriginNotAllowed (403) when ``origin`` is given and the key does not list it."""
         info = self.get(token)
         if info is None:
             raise InvalidKey("unknown public key", field="key")
-        if not info.active:
+        if info.revoked_at is not None:
             raise InvalidKey(f"public key {info.name!r} was revoked", field="key")
+        if info.expired:
+            assert info.expires_at is not None
+            raise InvalidKey(f"public key {info.name!r} expired on "
+                             f"{info.expires_at:%Y-%m-%d %H:%M} UTC", field="key")
         if origin is not None and not info.allows(origin):
             raise OriginNotAllowed(f"origin {origin} is not allowed for public key "
                                    f"{info.name!r}", field="origin")

@@ -1,0 +1,92 @@
+"""All SQL of roles, memberships and delegations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from commerce.roles.models import Delegation, Membership, Role
+from commerce.roles.permissions import CUSTOMER_ROLES
+
+
+class RoleRepository:
+    def __init__(self, tx: Session) -> None:
+        self.tx = tx
+
+    # -- roles ---------------------------------------------------------------------------
+    def by_key(self, key: str, now: datetime) -> Role | None:
+        """A role by key; a built-in role's row is created on first use."""
+        role = self.tx.scalars(select(Role).where(Role.key == key)).first()
+        if role is None and key in CUSTOMER_ROLES:
+            name, permissions = CUSTOMER_ROLES[key]
+            role = Role(key=key, name=name, permissions=sorted(permissions), builtin=True,
+                        created_at=now)
+            self.tx.add(role)
+            self.tx.flush()
+        return role
+
+    def custom(self) -> list[Role]:
+        return list(self.tx.scalars(select(Role).where(Role.builtin.is_(False)).order_by(Role.key)))
+
+    def add(self, role: Role) -> Role:
+        self.tx.add(role)
+        self.tx.flush()
+        return role
+
+    # -- memberships ---------------------------------------------------------------------
+    def roles_of(self, user_id: int, company_id: int) -> list[Role]:
+        return list(self.tx.scalars(
+            select(Role).join(Membership, Membership.role_id == Role.id)
+            .where(Membership.user_id == user_id, Membership.company_id == company_id)
+            .order_by(Role.key)))
+
+    def all_roles_of(self, user_id: int) -> list[tuple[int, Role]]:
+        """(company id, role) of every membership of the user."""
+        rows = self.tx.execute(
+            select(Membership.company_id, Role).join(Role, Role.id == Membership.role_id)
+            .where(Membership.user_id == user_id).order_by(Membership.company_id, Role.key))
+        return [(int(cid), role) for cid, role in rows]
+
+    def company_ids_of(self, user_id: int) -> list[int]:
+        return sorted({cid for cid, _ in self.all_roles_of(user_id)})
+
+    def members(self, company_id: int) -> list[tuple[int, Role]]:
+        rows = self.tx.execute(
+            select(Membership.user_id, Role).join(Role, Role.id == Membership.role_id)
+            .where(Membership.company_id == company_id).order_by(Membership.user_id, Role.key))
+        return [(int(uid), role) for uid, role in rows]
+
+    def set_roles(self, user_id: int, company_id: int, roles: list[Role], now: datetime) -> None:
+        self.remove_member(user_id, company_id)
+        self.tx.add_all(Membership(user_id=user_id, company_id=company_id, role_id=r.id,
+                                   created_at=now) for r in roles)
+        self.tx.flush()
+
+    def remove_member(self, user_id: int, company_id: int) -> None:
+        self.tx.execute(delete(Membership).where(Membership.user_id == user_id,
+                                                 Membership.company_id == company_id))
+
+    # -- delegations ---------------------------------------------------------------------
+    def add_delegation(self, row: Delegation) -> Delegation:
+        self.tx.add(row)
+        self.tx.flush()
+        return row
+
+    def delegation(self, delegation_id: int) -> Delegation | None:
+        return self.tx.get(Delegation, delegation_id)
+
+    def delegations(self, company_id: int, *, user_id: int | None = None) -> list[Delegation]:
+        query = select(Delegation).where(Delegation.company_id == company_id)
+        if user_id is not None:
+            query = query.where((Delegation.grantor_id == user_id)
+                                | (Delegation.substitute_id == user_id))
+        return list(self.tx.scalars(query.order_by(Delegation.id)))
+
+    def active_delegations_to(self, user_id: int, company_id: int, now: datetime
+                              ) -> list[Delegation]:
+        return list(self.tx.scalars(select(Delegation).where(
+            Delegation.substitute_id == user_id, Delegation.company_id == company_id,
+            Delegation.revoked_at.is_(None), Delegation.starts_at <= now,
+            Delegation.ends_at > now).order_by(Delegation.id)))
