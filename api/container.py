@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from api.images import ServedImages
-from catalog.errors import DiscoveryError, InvalidInput
+from catalog.errors import BackendUnavailable, DiscoveryError, InvalidInput
 from catalog.files import FileStore
 from catalog.settings import Settings
 from catalog.store import CatalogStore
@@ -68,8 +68,13 @@ def make_backend(settings: Settings) -> SearchBackend:
 
         return TantivyBackend(settings.index_dir, heap_mb=settings.index_heap_mb,
                               reload_interval_s=settings.index_reload_interval_s)
+    if settings.search_backend == "elasticsearch":
+        from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchConfig
+
+        return ElasticsearchBackend(ElasticsearchConfig.from_settings(settings))
     raise InvalidInput(
-        f"unknown search backend {settings.search_backend!r}; supported: 'tantivy'",
+        f"unknown search backend {settings.search_backend!r}; supported: 'tantivy', "
+        "'elasticsearch'",
         field="DISCOVERY_SEARCH_BACKEND",
     )
 
@@ -257,8 +262,13 @@ class ServedEmbeddings:
 def heal_index(store: CatalogStore, backend: SearchBackend) -> None:
     """The index is derived from the store: rebuild it when it was written by another version
     of the product, or lost (an empty index beside a store with products)."""
+    try:
+        empty = backend.count() == 0
+    except BackendUnavailable as exc:  # a cluster that is down: serve 503s, heal on a rebuild
+        log.warning("search backend unavailable at start, index not checked: %s", exc.detail)
+        return
     stale = bool(getattr(backend, "needs_rebuild", False))
-    if stale or (backend.count() == 0 and store.count() > 0):
+    if stale or (empty and store.count() > 0):
         log.warning("search index is %s; rebuilding it from the catalog store",
                     "from another version" if stale else "empty")
         n = backend.rebuild(store.iter_records())

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the catalog store; default: SQLite file in data_dir."
     )
-    search_backend: str = Field("tantivy", description="Search backend: 'tantivy' (embedded).")
+    search_backend: str = Field(
+        "tantivy", description="Search backend: 'tantivy' (embedded) or 'elasticsearch' "
+        "(DISCOVERY_ES_URL).")
     host: str = Field("127.0.0.1", description="Address `discovery serve` binds to.")
     port: int = Field(8000, description="Port `discovery serve` listens on.")
     max_query_length: int = Field(256, description="Longest accepted query, in characters.")
@@ -140,6 +142,37 @@ class Settings(BaseSettings):
         3000, ge=0, description="Catalog words (brands, categories, frequent name words) the "
         "recogniser listens for, besides numbers, units and common query words; 0: the "
         "model's whole vocabulary.")
+
+    es_url: str | None = Field(
+        None, description="Elasticsearch URL (http://localhost:9200) for "
+        "DISCOVERY_SEARCH_BACKEND=elasticsearch; it also turns on the live Elasticsearch tests.")
+    es_index_prefix: str = Field(
+        "discovery", description="Prefix of the Elasticsearch alias (<prefix>-products) and of "
+        "its timestamped indices.")
+    es_api_key: str | None = Field(
+        None, description="Elasticsearch API key (the encoded form); preferred over a user name.")
+    es_username: str | None = Field(None, description="Elasticsearch user (basic auth).")
+    es_password: str | None = Field(None, description="Elasticsearch password (basic auth).")
+    es_ca_certs: Path | None = Field(
+        None, description="CA certificate file that signed the cluster's HTTPS certificate.")
+    es_request_timeout_s: float = Field(
+        10.0, gt=0, description="Longest wait for one Elasticsearch request, in seconds.")
+    es_bulk_batch_size: int = Field(
+        1000, ge=1, description="Products per Elasticsearch bulk request.")
+    es_bulk_max_retries: int = Field(
+        5, ge=0, description="Retries of a bulk request or item refused with 429/5xx, with "
+        "exponential backoff from 0.5 s.")
+    es_shards: int = Field(1, ge=1, description="Primary shards of a new product index.")
+    es_replicas: int = Field(1, ge=0, description="Replicas of a product index (0 on one node).")
+    es_refresh_interval: str = Field(
+        "1s", description="How soon incremental writes become searchable in Elasticsearch "
+        "(rebuilds load with refreshes off).")
+    es_text_vector_dims: int = Field(
+        384, ge=1, description="Dimensions of the text embedding field (dense_vector) of the "
+        "Elasticsearch index.")
+    es_image_vector_dims: int = Field(
+        512, ge=1, description="Dimensions of the image embedding field (dense_vector) of the "
+        "Elasticsearch index.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
