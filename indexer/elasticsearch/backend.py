@@ -374,6 +374,7 @@ class ElasticsearchBackend:
     def commit(self) -> None:
         self._ensure()
         self._call("refresh", lambda: self.client.indices.refresh(index=self.config.alias))
+        self._df_cache.clear()  # new words are searchable now
 
     def bulk(self, index: str, ops: Sequence[Op]) -> int:
         """Writes ``(sku, action, document)`` operations in batches. A batch that fails with
@@ -475,6 +476,7 @@ class ElasticsearchBackend:
             for index in old:
                 self._drop(index)
             self._ready, self.needs_rebuild = True, False
+            self._df_cache.clear()
             return count
 
     def _drop(self, index: str) -> None:

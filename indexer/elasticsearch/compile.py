@@ -204,6 +204,21 @@ def split_words(plan: SearchPlan) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# -- EXTENSION POINT: customer-specific prices (S13, P3) -----------------------------------
+PRICE_FIELDS = ("price_per_piece", "price_per_package")
+
+
+def price_field(field: str) -> str:
+    """The index field a price filter, price facet or price sort reads.
+
+    Today every price is the catalog's list price, indexed as ``price_per_piece`` /
+    ``price_per_package``. Customer-specific prices are being designed (they are not in the
+    plan yet); when the plan carries them, this is the one place that chooses what a price
+    means for the asking customer (for instance a per-price-list field added to the mapping,
+    or a runtime field), and ``mappings`` gains that field. Until then: the field itself."""
+    return field
+
+
 # -- filters -----------------------------------------------------------------------------
 def compile_filter(flt: Filter) -> Query:
     spec = BY_NAME[flt.field]
@@ -223,17 +238,23 @@ def compile_filter(flt: Filter) -> Query:
 
 
 def _range(field: str, gte: float | None, lte: float | None) -> Query:
+    if field in PRICE_FIELDS:
+        return _range_on(price_field(field), field, gte, lte)
+    return _range_on(field, field, gte, lte)
+
+
+def _range_on(target: str, field: str, gte: float | None, lte: float | None) -> Query:
     lo: float | int | None = gte
     hi: float | int | None = lte
     if BY_NAME[field].kind == "int":
         lo = None if gte is None else math.ceil(gte)
         hi = None if lte is None else math.floor(lte)
     if lo is None and hi is None:
-        return Q("exists", field=field)
+        return Q("exists", field=target)
     if lo is not None and hi is not None and lo > hi:
         return Q("match_none")
     bounds = {k: _num(v) for k, v in (("gte", lo), ("lte", hi)) if v is not None}
-    return Q("range", **{field: bounds})
+    return Q("range", **{target: bounds})
 
 
 def compile_assortment(assortment: Assortment) -> Query | None:
@@ -313,6 +334,7 @@ def facet_aggregations(request: FacetRequest) -> dict[str, Any]:
         return {f"{f}__lvl{level}": A("terms", field=f"category_lvl{level}", size=10_000)
                 for level in range(CATEGORY_DEPTH)}
     if request.kind == "range":
+        target = price_field(f) if f in PRICE_FIELDS else f
         edges = list(request.ranges)
         ranges: list[dict[str, Any]] = []
         if edges:
@@ -320,11 +342,11 @@ def facet_aggregations(request: FacetRequest) -> dict[str, Any]:
             ranges += [{"from": _num(a), "to": _num(b)}
                        for a, b in zip(edges, edges[1:], strict=False)]
             ranges.append({"from": _num(edges[-1])})
-        aggs: dict[str, Any] = {f"{f}__stats": A("stats", field=f)}
+        aggs: dict[str, Any] = {f"{f}__stats": A("stats", field=target)}
         if ranges:
-            aggs[f"{f}__ranges"] = A("range", field=f, ranges=ranges)
+            aggs[f"{f}__ranges"] = A("range", field=target, ranges=ranges)
         if request.values:
-            aggs[f"{f}__values"] = A("terms", field=f, size=request.size)
+            aggs[f"{f}__values"] = A("terms", field=target, size=request.size)
         return aggs
     return {f: A("terms", field=f, size=request.size)}
 
@@ -391,6 +413,8 @@ def compile_search(plan: SearchPlan, doc_freq: DocFreq | None = None) -> dict[st
         search = search.sort("_score", by_sku)
     else:
         field = "availability_rank" if plan.sort.field == "availability" else plan.sort.field
+        if field in PRICE_FIELDS:
+            field = price_field(field)
         order: Any = {field: {"order": "desc" if plan.sort.descending else "asc"}}
         search = search.sort(order, by_sku)
     extra: dict[str, Any] = {"from_": plan.offset, "size": plan.limit, "track_total_hits": True}

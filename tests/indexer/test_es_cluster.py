@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from catalog.errors import BackendUnavailable
+from indexer.base import SearchBackend
 from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchConfig, IndexingFailed
 from indexer.elasticsearch.compile import compile_facets, compile_search
 from indexer.elasticsearch.mapping import SCHEMA_VERSION
@@ -292,4 +293,4 @@ def test_the_backend_needs_a_url() -> None:
     with pytest.raises(BackendUnavailable, match="DISCOVERY_ES_URL"):
         make_backend(Settings(search_backend="elasticsearch", es_url=None))
     backend = make_backend(Settings(search_backend="elasticsearch", es_url=_closed_port_url()))
-    assert isinstance(backend, ElasticsearchBackend)
+    assert isinstance(backend, ElasticsearchBackend) and isinstance(backend, SearchBackend)

@@ -5,6 +5,7 @@ which are generated from the official Elasticsearch API specification."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -248,3 +249,21 @@ def test_analysis_and_template_golden() -> None:
     assert template == golden("index_template", template)
     english = analysis()["filter"]["b2b_english"]
     assert english == {"type": "stemmer", "language": "porter2"}
+
+
+def test_every_price_filter_facet_and_sort_goes_through_the_price_hook(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Customer prices are not designed yet; ``price_field`` is where they will plug in."""
+    import indexer.elasticsearch.compile as compile_module
+
+    monkeypatch.setattr(compile_module, "price_field", lambda field: f"{field}_customer")
+    body = compile_search(SearchPlan(
+        filters=[RangeFilter("price_per_piece", 1, 5)], sort=SortSpec("price_per_piece"),
+        facets=facet_requests(["price_per_piece", "price_per_package", "weight_kg"])))
+    flat = json.dumps(body)
+    assert '"price_per_piece": {' not in flat.replace('"price_per_piece_customer"', "")
+    assert body["sort"][0] == {"price_per_piece_customer": {"order": "asc"}}
+    assert body["post_filter"] == {"range": {"price_per_piece_customer": {"gte": 1, "lte": 5}}}
+    package = body["aggs"]["facets"]["aggs"]["price_per_package__stats"]
+    assert package == {"stats": {"field": "price_per_package_customer"}}
+    assert body["aggs"]["facets"]["aggs"]["weight_kg__stats"] == {"stats": {"field": "weight_kg"}}
