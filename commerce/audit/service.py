@@ -11,6 +11,7 @@ Other packages call :func:`record`::
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import EllipsisType
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -45,23 +46,26 @@ def _now() -> datetime:
 
 
 def record(tx: Session, actor: Actor | str | None, action: str, target: Target,
-           details: dict[str, Any] | None = None, *, company_id: int | None = None,
+           details: dict[str, Any] | None = None, *,
+           company_id: int | None | EllipsisType = ...,
            permission: str | None = None) -> AuditEntry:
     """Add one entry. ``actor``: the principal (or a label such as ``"cli"`` / None for the
     system); ``target``: ``(type, id)`` or a type alone; ``company_id``: the company the change
-    belongs to (default: the actor's current company). ``permission``: the permission used; when
+    belongs to (default: the actor's current company; None: no company, e.g. a user's own
+    sign-in settings). ``permission``: the permission used; when
     the actor holds it only through a delegation, the entry names the grantor too (C5)."""
     target_type, target_id = (target, None) if isinstance(target, str) else target
     details = dict(details or {})
     actor_id: int | None = None
     acting_for: int | None = None
     on_behalf_of: int | None = None
+    company: int | None = None if company_id is ... else company_id
     if actor is None or isinstance(actor, str):
         label = actor or "system"
     else:
         actor_id, label = actor.user_id, actor.email
-        if company_id is None:
-            company_id = actor.company_id
+        if company_id is ...:
+            company = actor.company_id
         if actor.acting:
             acting_for = actor.company_id
         if permission is not None:
@@ -74,7 +78,7 @@ def record(tx: Session, actor: Actor | str | None, action: str, target: Target,
     summary += f": {action} {target_type}" + (f" {target_id}" if target_id is not None else "")
     entry = AuditEntry(at=_now(), actor_id=actor_id, actor=label[:254],
                        acting_for_company_id=acting_for, on_behalf_of_id=on_behalf_of,
-                       company_id=company_id, action=action, target_type=target_type,
+                       company_id=company, action=action, target_type=target_type,
                        target_id=None if target_id is None else str(target_id)[:120],
                        summary=summary[:500], details=details)
     AuditRepository(tx).add(entry)
