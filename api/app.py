@@ -27,9 +27,11 @@ from api.routers import (
     web,
 )
 from catalog.settings import Settings, get_settings
+from commerce.assortments import router as assortments_router
 from commerce.audit import router as audit_router
 from commerce.companies import router as companies_router
 from commerce.db import session_factory
+from commerce.prices import router as prices_router
 from commerce.roles import router as roles_router
 from commerce.users import router as users_router
 
@@ -67,4 +69,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # company accounts, roles, companies and the audit log (issue 7)
     for account_module in (users_router, companies_router, roles_router, audit_router):
         app.include_router(account_module.router)
+    # price lists, discounts, VAT, quotes and assortments (issue 7)
+    for price_module in (prices_router, assortments_router):
+        app.include_router(price_module.router)
     return app

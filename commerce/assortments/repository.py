@@ -38,8 +38,10 @@ def replace(db: Db, *, company_id: int | None, group: str | None,
 
 
 def audiences(db: Db) -> list[Any]:
-    """Every company and customer group with rules, and how many."""
+    """Every company and customer group with rules, and how many: companies first (the same
+    order on every database: NULLs sort first in SQLite, last in PostgreSQL)."""
     return list(db.execute(select(rules.c.company_id, rules.c.customer_group,
                                   func.count().label("rules"))
                            .group_by(rules.c.company_id, rules.c.customer_group)
-                           .order_by(rules.c.company_id, rules.c.customer_group)))
+                           .order_by(rules.c.company_id.is_(None), rules.c.company_id,
+                                     rules.c.customer_group)))

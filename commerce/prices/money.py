@@ -109,6 +109,15 @@ def units_to_decimal(units: int, scale: int = PRICE_SCALE) -> Decimal:
     return Decimal(units) / Decimal(scale)
 
 
+def unit_decimal(units: int, currency: str) -> Decimal:
+    """A unit price for display: at least the currency's minor digits, more only when the
+    price has them (0.9 -> 0.90, 0.0063 stays, 4 -> 4.00; JPY 1234.5 stays)."""
+    value = Decimal(units).scaleb(-PRICE_DECIMALS)
+    exponent = value.normalize().as_tuple().exponent
+    places = max(MINOR_UNITS[currency], -exponent if isinstance(exponent, int) else 0)
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
 def decimal_units(value: Decimal | None, scale: int = PRICE_SCALE) -> int | None:
     """A stored NUMERIC value (exact) as units."""
     if value is None:

@@ -54,6 +54,7 @@ from commerce.prices.money import (
     line_minor,
     minor_to_decimal,
     to_units,
+    unit_decimal,
     units_to_decimal,
     vat_minor,
 )
@@ -129,10 +130,10 @@ def _quote(product: ProductFacts, qty: int, currency: str, country: str | None,
         vat_m = vat_minor(net_line, rate_units)
         vat = minor_to_decimal(vat_m, currency)
         gross = minor_to_decimal(net_line + vat_m, currency)
-        gross_unit = units_to_decimal(gross_units(res.units, rate_units))
-    return Quote(product.sku, qty, currency, country, units_to_decimal(res.units), gross_unit,
-                 units_to_decimal(res.list_units or 0), minor_to_decimal(net_line, currency), vat,
-                 gross, rate, tax_class, res)
+        gross_unit = unit_decimal(gross_units(res.units, rate_units), currency)
+    return Quote(product.sku, qty, currency, country, unit_decimal(res.units, currency),
+                 gross_unit, unit_decimal(res.list_units or 0, currency),
+                 minor_to_decimal(net_line, currency), vat, gross, rate, tax_class, res)
 
 
 class PriceService:
@@ -546,7 +547,7 @@ def _tax_class(value: Any) -> str:
     return value
 
 
-def _when(value: Any, field: str) -> datetime | None:
+def parse_time(value: Any, field: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -560,7 +561,7 @@ def _when(value: Any, field: str) -> datetime | None:
 
 
 def _window(valid_from: Any, valid_to: Any) -> tuple[datetime | None, datetime | None]:
-    start, end = _when(valid_from, "valid_from"), _when(valid_to, "valid_to")
+    start, end = parse_time(valid_from, "valid_from"), parse_time(valid_to, "valid_to")
     if start is not None and end is not None and end <= start:
         raise InvalidInput("valid_to must be after valid_from", field="valid_to")
     return start, end
