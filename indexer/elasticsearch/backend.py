@@ -194,7 +194,9 @@ class ElasticsearchBackend:
         major = client_major()
         found = f"Elasticsearch {server}" if server else "an Elasticsearch server of another major"
         want = int(server.split(".")[0]) if server else None
-        install = (f"pip install 'elasticsearch>={want},<{want + 1}'" if want else
+        low = "8.18" if want == 8 else want  # elasticsearch.dsl is in the 8.x client from 8.18
+        extra = f" (the es{want} extra)" if want in (8, 9) else ""
+        install = (f"pip install 'elasticsearch>={low},<{want + 1}'{extra}" if want else
                    "install the client whose major version is the server's")
         return BackendUnavailable(
             f"{found} cannot be used with the elasticsearch client {major}.x: the client's "

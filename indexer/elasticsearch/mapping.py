@@ -135,8 +135,10 @@ def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
         props[name] = {"type": "double"}
     for name in INTEGER_FIELDS:
         props[name] = {"type": "integer"}
+    # _source keeps only what hits show: the derived text and the vectors are searched from
+    # their own index structures, and a rebuild reads the catalog store, never _source
     return {"dynamic": "strict", "_meta": {"schema_version": SCHEMA_VERSION},
-            "properties": props}
+            "_source": {"includes": ["sku", "source"]}, "properties": props}
 
 
 def index_settings(shards: int, replicas: int, refresh_interval: str) -> dict[str, Any]:

@@ -237,7 +237,7 @@ def test_a_server_of_another_major_is_refused_with_what_to_install(url: str,
     with pytest.raises(BackendUnavailable) as caught:
         backend.count()
     assert "Elasticsearch 8.15.0" in caught.value.detail
-    assert "pip install 'elasticsearch>=8,<9'" in caught.value.detail
+    assert "pip install 'elasticsearch>=8.18,<9' (the es8 extra)" in caught.value.detail
     assert backend.health()["status"] == "error"
     assert not cluster.calls("PUT", "test-products")  # nothing was created
     compat = make(url)
