@@ -12,6 +12,8 @@ product targets, for the group and the company). Median and p95 in milliseconds 
   (the price book's lines and their catalog positions loaded): what a search pays for a buyer
   whose array is not cached;
 * ``unit_prices_new_positions_ms``: the same, mapping the lists' SKUs to catalog positions too;
+* ``unit_prices_new_catalog_ms``: the same on a catalog that has not yet built its category and
+  brand masks (the first buyer after a catalog change);
 * ``for_company_cold_ms``: a new ``PriceBook``: database reads (headers, the three lists'
   lines) plus the computation;
 * ``cached_ms``: ``for_company(...).unit_prices(catalog)`` when cached (every search after the
@@ -136,6 +138,10 @@ def main() -> None:
             book._pos.clear()
             fresh()
 
+        def fresh_catalog() -> None:
+            catalog._cache.clear()  # category/brand masks and currency arrays too
+            fresh_positions()
+
         def cold() -> None:
             PriceBook(store.engine).for_company(company, "EUR", NOW).unit_prices(catalog)
 
@@ -163,6 +169,7 @@ def main() -> None:
             "pricing_catalog_build_ms": round(catalog_ms, 1),
             "unit_prices_ms": timed(fresh, args.runs),
             "unit_prices_new_positions_ms": timed(fresh_positions, args.runs),
+            "unit_prices_new_catalog_ms": timed(fresh_catalog, args.runs),
             "for_company_cold_ms": timed(cold, max(3, args.runs // 3)),
             "cached_ms": timed(lambda: book.for_company(company, "EUR", NOW)
                                .unit_prices(catalog), args.runs),
