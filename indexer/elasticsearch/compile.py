@@ -77,7 +77,7 @@ def compile_text(text: TextQuery, doc_freq: DocFreq | None = None) -> Query:
         required = [q for optional, q in clauses if not optional]
         optional = [q for opt, q in clauses if opt]
         if text.min_should_match is not None:
-            every = Q("bool", must=[q for _, q in clauses])
+            every = _bool(required, optional)  # stop words still optional
             some = Q("bool", should=[q for _, q in clauses],
                      minimum_should_match=text.min_should_match)
             if text.all_words_bonus > 0 and len(clauses) > 1:
@@ -86,12 +86,7 @@ def compile_text(text: TextQuery, doc_freq: DocFreq | None = None) -> Query:
                                                         boost=_num(text.all_words_bonus))])
             alternatives.append(some)
         else:
-            params: dict[str, Any] = {}
-            if required:
-                params["must"] = required
-            if optional:
-                params["should"] = optional
-            alternatives.append(Q("bool", **params))
+            alternatives.append(_bool(required, optional))
     if len(text.code_phrase) > 1:
         alternatives.append(Q("match_phrase", code={"query": " ".join(text.code_phrase),
                                                     "boost": _num(text.code_phrase_weight)}))
@@ -112,6 +107,15 @@ def compile_text(text: TextQuery, doc_freq: DocFreq | None = None) -> Query:
     if len(alternatives) == 1:
         return alternatives[0]
     return Q("bool", should=alternatives)
+
+
+def _bool(must: list[Query], should: list[Query]) -> Query:
+    params: dict[str, Any] = {}
+    if must:
+        params["must"] = must
+    if should:
+        params["should"] = should
+    return Q("bool", **params)
 
 
 def _code(parts: tuple[str, ...], prefix: bool, boost: float) -> Query:

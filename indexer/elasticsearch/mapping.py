@@ -134,7 +134,7 @@ def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
     for name in DOUBLE_FIELDS:
         props[name] = {"type": "double"}
     for name in INTEGER_FIELDS:
-        props[name] = {"type": "integer"}
+        props[name] = {"type": "long"}  # tantivy's are i64: a stock level never overflows
     # _source keeps only what hits show: the derived text and the vectors are searched from
     # their own index structures, and a rebuild reads the catalog store, never _source
     return {"dynamic": "strict", "_meta": {"schema_version": SCHEMA_VERSION},

@@ -51,6 +51,7 @@ PLANS: dict[str, SearchPlan] = {
     "text_two_typos": SearchPlan(text=text("scrweidriver ")),
     "text_broad_with_every_word_facets": broad("hex bolt "),
     "stop_word_optional": SearchPlan(text=text("gloves for nitrile")),
+    "stop_word_optional_in_broad_matching": broad("gloves for nitrile "),
     "part_number_mpn": SearchPlan(text=text("933-0840-A2")),
     "part_number_gtin_leading_zero": SearchPlan(text=text("0" + GTIN + " ")),
     "part_number_partial": SearchPlan(text=text("CT-483")),
@@ -146,6 +147,16 @@ def test_typo_budget_and_prefix_follow_the_plan() -> None:
     assert '"fuzziness": 2' in str(two).replace("'", '"')
 
 
+def test_stop_words_stay_optional_when_any_word_may_match() -> None:
+    body = _compile(PLANS["stop_word_optional_in_broad_matching"])
+    scored = body["query"]["bool"]["must"][0]["bool"]["should"][0]["function_score"]["query"]
+    some, every = scored["bool"]["must"][0]["bool"], scored["bool"]["should"][0]["bool"]
+    assert some["minimum_should_match"] == 1 and len(some["should"]) == 3
+    every_words = every["must"][0]["bool"]
+    assert len(every_words["must"]) == 2 and len(every_words["should"]) == 1  # "for"
+    assert '"query": "for"' in json.dumps(every_words["should"])
+
+
 def test_digits_are_never_fuzzy_and_part_numbers_score_first() -> None:
     body = _compile(PLANS["part_number_mpn"])
     flat = str(body)
@@ -224,7 +235,8 @@ def test_mapping_covers_every_document_field_and_catalog_kind() -> None:
         assert set(doc) <= set(props), set(doc) - set(props)
     for spec in BY_NAME.values():
         if spec.facet == "range" or spec.numeric:
-            assert props[spec.name]["type"] in ("double", "integer"), spec.name
+            assert props[spec.name]["type"] == ("double" if spec.kind == "float" else "long"), \
+                spec.name
         elif spec.facet == "terms":
             assert props[spec.name]["type"] == "keyword", spec.name
     assert props["category"]["type"] == "keyword"
