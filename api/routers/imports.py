@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
+from api.auth import current_staff
 from api.container import Services
 from api.deps import json_response, services
 from api.schemas import ERRORS, ImportReportOut
@@ -35,6 +36,33 @@ def _save(upload: UploadFile, folder: Path, limit_bytes: int, field: str) -> Pat
     return target
 
 
+def require_catalog_writer(request: Request, svc: Services = Depends(services)) -> str:
+    """Catalog writes need a seller administrator's account sign-in (permission
+    ``catalog.import``) or a console admin or merchandiser (cookie or bearer); who it was."""
+    from commerce.db import unit_of_work
+    from commerce.identity import current_principal
+    from commerce.identity import request_token as account_token
+    from commerce.staff import EDITORS, Forbidden, NotAuthenticated
+
+    if account_token(request)[0] is not None:
+        with unit_of_work(request.app.state.commerce_sessions) as tx:
+            principal = current_principal(request, tx)
+            if not principal.has("catalog.import"):
+                raise Forbidden("importing the catalog needs the permission catalog.import "
+                                "(a seller administrator)")
+            return principal.email
+    try:
+        staff = current_staff(request, svc)
+    except NotAuthenticated:
+        raise NotAuthenticated("importing the catalog needs a sign-in: a console admin or "
+                               "merchandiser (POST /v1/auth/login) or a seller administrator "
+                               "(POST /v1/account/login)") from None
+    if staff.role not in EDITORS:
+        raise Forbidden(f"the {staff.role} role may not import the catalog; it needs: "
+                        f"{' or '.join(EDITORS)}")
+    return staff.username
+
+
 @router.post("/imports", response_model=None, responses={200: {"model": ImportReportOut}, **ERRORS})
 def create_import(
     request: Request,
@@ -42,8 +70,10 @@ def create_import(
     mapping: UploadFile | None = File(None, description="Optional column mapping (TOML)."),
     delete_missing: bool = Form(False, description="Delete products that are not in the file."),
     svc: Services = Depends(services),
+    _writer: str = Depends(require_catalog_writer),
 ) -> Response:
-    """Ingest an uploaded catalog file. Rejected rows are reported with row, column, value and
+    """Ingest an uploaded catalog file (a console admin or merchandiser, or a seller
+    administrator's account with ``catalog.import``). Rejected rows are reported with row, column, value and
     reason; the accepted rows are stored and indexed. A fatal error (unreadable file, missing
     SKU column) writes nothing and answers 400."""
     from ingestion import ingest_file, load_mapping

@@ -49,6 +49,16 @@ def login(base_url: str, role: str) -> httpx.Client:
     return client
 
 
+def import_headers(base_url: str) -> dict[str, str]:
+    """Bearer headers of the seeded merchandiser: catalog imports need a console editor (or a
+    seller administrator's account)."""
+    username, password = STAFF["merchandiser"]
+    resp = httpx.post(base_url + "/v1/auth/login",
+                      json={"username": username, "password": password}, timeout=60)
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.cookies['discovery_session']}"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ from api.algolia_protocol import (
     search_request,
 )
 from catalog.errors import InvalidInput, NotFound
-from tests.api.conftest import serve
+from tests.api.conftest import CONSOLE_HEADERS, STAFF, import_headers, seed_staff, serve
 
 DISCOVERY = str(Path(sys.executable).parent / "discovery")
 
@@ -210,7 +210,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("algolia-server")
     with serve(data_dir, DISCOVERY_SEARCH_CONFIG="lexical", DISCOVERY_SEMANTIC_SEARCH="false",
                DISCOVERY_INDEX_RELOAD_INTERVAL_S="0") as url:
-        resp = httpx.post(url + "/v1/catalog/imports",
+        resp = httpx.post(url + "/v1/catalog/imports", headers=import_headers(url),
                           files={"file": ("shop.csv", _csv(ROWS), "text/csv")}, timeout=60)
         assert resp.status_code == 200, resp.text
         assert resp.json()["counts"]["accepted"] == len(ROWS)
@@ -411,8 +411,11 @@ def test_searches_are_logged_like_v1_search(tmp_path: Path) -> None:
 
     settings = Settings(data_dir=tmp_path, semantic_search=False, search_config="lexical",
                         index_reload_interval_s=0)
+    seed_staff(tmp_path)  # the catalog import needs a console editor
     with TestClient(create_app(settings)) as client:
-        imported = client.post("/v1/catalog/imports",
+        username, password = STAFF["merchandiser"]
+        client.post("/v1/auth/login", json={"username": username, "password": password})
+        imported = client.post("/v1/catalog/imports", headers=CONSOLE_HEADERS,
                                files={"file": ("shop.csv", _csv(ROWS), "text/csv")})
         assert imported.status_code == 200, imported.text
         results = client.post("/1/indexes/*/queries", json={"requests": [

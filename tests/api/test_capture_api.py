@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import DISCOVERY, _free_port, serve
+from tests.api.conftest import DISCOVERY, _free_port, import_headers, seed_staff, serve
 from tests.embeddings.barcode_scenes import photo
 from tests.embeddings.speech_samples import opus, speak
 from tests.embeddings.test_speech import FakeTranscriber
@@ -45,7 +45,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
 
 
 def _load(url: str) -> None:
-    resp = httpx.post(url + "/v1/catalog/imports",
+    resp = httpx.post(url + "/v1/catalog/imports", headers=import_headers(url),
                       files={"file": ("catalog.csv", _csv(ROWS), "text/csv")}, timeout=60)
     assert resp.status_code == 200 and resp.json()["counts"]["accepted"] == 3, resp.text
 
@@ -215,6 +215,7 @@ def voice_server(tmp_path_factory: pytest.TempPathFactory, fake: FakeTranscriber
     settings = Settings(data_dir=tmp_path_factory.mktemp("voice-data"), semantic_search=False,
                         search_config="lexical", index_reload_interval_s=0,
                         analytics_enabled=False, max_audio_mb=0.2, max_audio_seconds=4)
+    seed_staff(settings.data_dir)  # the catalog import needs a console editor
     services = build_services(settings)
     services.voice = VoiceSearch(settings, services.store, transcriber=fake)
     port = _free_port()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.conftest import login
+from tests.api.conftest import import_headers, login
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def _csv(rows: list[dict]) -> bytes:
 def console(console_server: str) -> Iterator[dict[str, httpx.Client]]:
     """The catalog, a draft synonym (not published), and signed-in clients."""
     resp = httpx.post(console_server + "/v1/catalog/imports",
-                      files={"file": ("catalog.csv", _csv(PRODUCTS), "text/csv")}, timeout=60)
+                      headers=import_headers(console_server), files={"file": ("catalog.csv", _csv(PRODUCTS), "text/csv")}, timeout=60)
     assert resp.status_code == 200, resp.text
     clients = {role: login(console_server, role) for role in ("merchandiser", "analyst")}
     draft = clients["merchandiser"].put("/v1/merchandising/synonyms",

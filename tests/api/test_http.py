@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from tests.api.conftest import import_headers
+
 pytestmark = pytest.mark.integration
 
 ROWS = [
@@ -45,7 +47,7 @@ def _csv(rows: list[dict]) -> bytes:
 
 @pytest.fixture(scope="module")
 def loaded(server: str) -> str:
-    resp = httpx.post(server + "/v1/catalog/imports",
+    resp = httpx.post(server + "/v1/catalog/imports", headers=import_headers(server),
                       files={"file": ("catalog.csv", _csv(ROWS), "text/csv")}, timeout=60)
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -136,12 +138,13 @@ def test_bad_search_input_is_400_naming_the_field(loaded: str, params: dict, fie
 
 
 def test_upload_limits_and_fatal_errors(loaded: str) -> None:
-    too_big = httpx.post(loaded + "/v1/catalog/imports",
+    auth = import_headers(loaded)
+    too_big = httpx.post(loaded + "/v1/catalog/imports", headers=auth,
                          files={"file": ("big.csv", b"sku,name\n" + b"x" * 2_100_000, "text/csv")})
     assert too_big.status_code == 413 and too_big.json()["error"] == "PayloadTooLarge"
-    empty = httpx.post(loaded + "/v1/catalog/imports", files={"file": ("empty.csv", b"", "text/csv")})
+    empty = httpx.post(loaded + "/v1/catalog/imports", headers=auth, files={"file": ("empty.csv", b"", "text/csv")})
     assert empty.status_code == 400 and empty.json()["field"] in ("file", None)
-    no_sku = httpx.post(loaded + "/v1/catalog/imports",
+    no_sku = httpx.post(loaded + "/v1/catalog/imports", headers=auth,
                         files={"file": ("x.csv", b"name\nA thing\n", "text/csv")})
     assert no_sku.status_code == 400 and "sku" in no_sku.json()["detail"]
     # nothing of the failed uploads reached the catalog
