@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import update
@@ -185,3 +186,92 @@ def test_unknown_company_is_not_found(store: CatalogStore) -> None:
     World(store)
     with pytest.raises(NotFound):
         PriceBook(store.engine).for_company(424242, "EUR", datetime(2026, 1, 1))
+
+
+def _reference_price(lists: list[dict], lines: dict[int, list[dict]], discounts: list[dict],
+                     product: dict, company: int | None, group: str | None, qty: int,
+                     currency: str, at: datetime) -> Decimal | None:
+    """The README's rules written out again, independently of the engine, on the API's dicts."""
+    def active(x: dict) -> bool:
+        start = datetime.fromisoformat(x["valid_from"]) if x["valid_from"] else None
+        end = datetime.fromisoformat(x["valid_to"]) if x["valid_to"] else None
+        return (start is None or start <= at) and (end is None or at < end)
+
+    def for_buyer(x: dict) -> bool:
+        if x["kind"] == "base":
+            return True
+        if x["kind"] == "group":
+            return company is not None and group is not None and x["customer_group"] == group
+        return company is not None and x["company_id"] == company
+
+    level = {"customer": 3, "group": 2, "base": 1}
+    candidates = sorted(
+        (x for x in lists if x["currency"] == currency and active(x) and for_buyer(x)),
+        key=lambda x: (-level[x["kind"]], -x["priority"], -(datetime.fromisoformat(
+            x["valid_from"]).timestamp() if x["valid_from"] else -1e12), x["id"]))
+    price = source = None
+    for x in candidates:
+        tiers = [t for t in lines[x["id"]] if t["sku"] == product["sku"] and t["min_qty"] <= qty]
+        if tiers:
+            price = Decimal(max(tiers, key=lambda t: t["min_qty"])["unit_price"])
+            source = x["kind"]
+            break
+    if price is None:
+        if product["price_per_piece"] is None or product["currency"] != currency:
+            return None
+        price = Decimal(int(math.floor(product["price_per_piece"] * 10000 + 0.5))) / 10000
+        source = "catalog"
+    if source == "customer" or company is None:
+        return price
+    levels = []
+    parts = [p.strip() for p in (product["category"] or "").split(">") if p.strip()]
+    for i in range(len(parts)):
+        levels.append(" > ".join(parts[:i + 1]))
+
+    def matches(d: dict) -> bool:
+        if d["target_kind"] == "product":
+            return d["target"] == product["sku"]
+        if d["target_kind"] == "brand":
+            return d["target"] == product["brand"]
+        return d["target"] in levels
+
+    usable = [d for d in discounts if active(d) and matches(d)
+              and (d["company_id"] == company if d["company_id"] else d["customer_group"] == group)
+              and (d["kind"] == "percent" or d["currency"] == currency)]
+    if not usable:
+        return price
+    rank = {"product": 3, "brand": 2, "category": 1}
+    best = max(usable, key=lambda d: (rank[d["target_kind"]], len(d["target"].split(" > "))
+                                      if d["target_kind"] == "category" else 0,
+                                      1 if d["company_id"] else 0, -d["id"]))
+    value = Decimal(best["value"])
+    if best["kind"] == "percent":
+        return (price * (100 - value) / 100).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    return max(price - value, Decimal(0))
+
+
+def test_quotes_follow_the_documented_rules_at_random_quantities(store: CatalogStore) -> None:
+    """An independent implementation of the README's rules agrees with quote() on a random
+    world at random quantities (tiers above 1 included)."""
+    w, buyers, skus = _random_world(store, seed=23, n=120)
+    rng = random.Random(5)
+    with w.tx() as tx:
+        lists = w.prices.lists(tx)
+        lines = {x["id"]: w.prices.lines(tx, x["id"], limit=10_000) for x in lists}
+        discounts = w.prices.discounts(tx)
+        products = {r.sku: r._asdict() for r in repo.catalog_rows(tx)}
+        groups = {c: repo.company_group(tx, c)[1] for c in buyers if c is not None}
+    compared = 0
+    for at in (NOW, NOW + timedelta(days=20)):
+        for company in buyers:
+            items = [(s, rng.choice([1, 3, 5, 10, 50, 100, 1000])) for s in skus]
+            for currency in ("EUR", "USD"):
+                with w.tx() as tx:
+                    quotes = w.prices.quote_many(tx, company, items, currency, at=at)
+                for (sku, qty), q in zip(items, quotes, strict=True):
+                    want = _reference_price(lists, lines, discounts, products[sku], company,
+                                            groups.get(company) if company else None, qty,
+                                            currency, at)
+                    assert q.net_unit == want, (company, sku, qty, currency, at, q, want)
+                    compared += want is not None
+    assert compared > 500
