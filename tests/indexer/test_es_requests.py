@@ -279,3 +279,22 @@ def test_every_price_filter_facet_and_sort_goes_through_the_price_hook(
     package = body["aggs"]["facets"]["aggs"]["price_per_package__stats"]
     assert package == {"stats": {"field": "price_per_package_customer"}}
     assert body["aggs"]["facets"]["aggs"]["weight_kg__stats"] == {"stats": {"field": "weight_kg"}}
+
+
+def test_every_mapped_field_has_a_known_type_and_known_parameters() -> None:
+    """Checked against the client's field classes (generated from the API specification)."""
+    import inspect
+
+    from elasticsearch.dsl import field as dsl_field
+
+    def check(name: str, spec: dict[str, Any]) -> None:
+        cls = dsl_field.Field.get_dsl_class(spec["type"])  # unknown types raise
+        allowed = set(inspect.signature(cls.__init__).parameters) - {"self", "args", "kwargs"}
+        assert set(spec) - {"type"} <= allowed, (name, set(spec) - {"type"} - allowed)
+        for sub, sub_spec in spec.get("fields", {}).items():
+            check(f"{name}.{sub}", sub_spec)
+
+    for name, spec in mappings(384, 512)["properties"].items():
+        check(name, spec)
+    with pytest.raises(AssertionError):
+        check("x", {"type": "keyword", "analyzer": "b2b_stem"})  # keywords take no analyzer
