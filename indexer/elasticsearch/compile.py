@@ -42,6 +42,7 @@ DocFreq = Callable[[str], int]
 """How many products hold a word in ``all_plain`` (needed to split a compound word)."""
 
 TIE_BREAKER = 0.1
+FUZZY_EXPANSIONS = 200
 LOG2_E = 1.0 / math.log(2.0)  # ln(2 + p) * LOG2_E = log2(2 + p), tantivy's popularity weight
 STRICT_TOTAL = "strict_total"
 SOURCE = ["source"]
@@ -152,8 +153,11 @@ def _term(term: TermClause, text: TextQuery, doc_freq: DocFreq | None) -> Query:
     if term.fuzzy or term.prefix:
         field = "all_plain.prefixes" if term.prefix else "all_plain"
         if term.fuzzy:
+            # the embedded engine takes every word within the edits; Elasticsearch the
+            # max_expansions closest (default 50), too few among a large catalog's prefixes
             match = Q("fuzzy", **{field: {"value": term.text, "fuzziness": term.fuzzy,
-                                          "transpositions": True, "prefix_length": 0}})
+                                          "transpositions": True, "prefix_length": 0,
+                                          "max_expansions": FUZZY_EXPANSIONS}})
         else:  # every start of every word is indexed: a prefix is one term
             match = Q("term", **{field: term.text})
         subs.append(_const(match, text.fuzzy_weight * top))
