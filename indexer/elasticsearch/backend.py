@@ -151,8 +151,8 @@ class ElasticsearchBackend:
             import elasticsearch
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise BackendUnavailable("the Elasticsearch backend needs the elasticsearch client: "
-                                     "pip install 'elasticsearch>=9,<10' (or >=8,<9 for an 8.x "
-                                     "server)") from exc
+                                     "pip install 'elasticsearch>=9,<10' (or >=8.18,<9 for an "
+                                     "8.x server)") from exc
         self.config = config
         self._sleep = sleep
         # no retries in the transport (a search fails fast with 503; bulk retries itself), and
@@ -194,10 +194,13 @@ class ElasticsearchBackend:
         major = client_major()
         found = f"Elasticsearch {server}" if server else "an Elasticsearch server of another major"
         want = int(server.split(".")[0]) if server else None
-        low = "8.18" if want == 8 else want  # elasticsearch.dsl is in the 8.x client from 8.18
-        extra = f" (the es{want} extra)" if want in (8, 9) else ""
-        install = (f"pip install 'elasticsearch>={low},<{want + 1}'{extra}" if want else
-                   "install the client whose major version is the server's")
+        if want in (8, 9):
+            low = "8.18" if want == 8 else "9"  # elasticsearch.dsl is in 8.x clients from 8.18
+            install = f"pip install 'elasticsearch>={low},<{want + 1}' (the es{want} extra)"
+        elif want is not None:
+            install = "only 8.x and 9.x servers are supported"
+        else:
+            install = "install the client whose major version is the server's"
         return BackendUnavailable(
             f"{found} cannot be used with the elasticsearch client {major}.x: the client's "
             f"major version must be the server's; {install}")

@@ -246,6 +246,12 @@ def test_a_server_of_another_major_is_refused_with_what_to_install(url: str,
         compat.count()
 
 
+def test_a_7x_server_is_named_unsupported(url: str, cluster: FakeCluster) -> None:
+    cluster.version = "7.17.9"
+    with pytest.raises(BackendUnavailable, match="7.17.9.*only 8.x and 9.x servers"):
+        make(url).count()
+
+
 def test_refused_credentials_are_named(url: str, cluster: FakeCluster) -> None:
     cluster.api_key = "secret"
     with pytest.raises(BackendUnavailable, match="refused the credentials"):
