@@ -230,6 +230,8 @@ def current_principal(request: Request, tx: Session, *, stages: tuple[str, ...] 
                         f"the header '{CSRF_HEADER}: {CSRF_VALUE}'")
     principal = principal_for(tx, row, user, via or "bearer", now)
     if principal.stage not in stages:
+        if principal.stage == "full":
+            raise Forbidden("this sign-in is already complete; no second factor is needed")
         if principal.stage == "enrol":
             raise TwoFactorRequired("your roles require two-factor login: enrol first "
                                     "(POST /v1/account/2fa/enrol, then /v1/account/2fa/confirm)")
