@@ -22,10 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import elasticsearch
+
+CLIENT_MAJOR = int(elasticsearch.__versionstr__.split(".")[0])
+
 
 @dataclass
 class FakeCluster:
-    version: str = "9.1.0"
+    version: str = field(default_factory=lambda: f"{CLIENT_MAJOR}.1.0")  # the client's major
     api_key: str | None = None  # required "Authorization: ApiKey <key>" when set
     indices: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {docs, settings}
     aliases: dict[str, set[str]] = field(default_factory=dict)  # alias -> indices

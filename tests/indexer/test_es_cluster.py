@@ -24,7 +24,7 @@ from ranking.query import every_word, parse_text
 from ranking.service import facet_requests
 from tests.factories import make_record
 from tests.indexer.conformance import FIXED
-from tests.indexer.fake_es import FakeCluster, running
+from tests.indexer.fake_es import CLIENT_MAJOR, FakeCluster, running
 
 RESPONSES = Path(__file__).parent / "golden" / "elasticsearch" / "responses"
 ALIAS = "test-products"
@@ -232,12 +232,15 @@ def test_a_cluster_that_is_down_is_a_503_with_the_reason() -> None:
 
 def test_a_server_of_another_major_is_refused_with_what_to_install(url: str,
                                                                    cluster: FakeCluster) -> None:
-    cluster.version = "8.15.0"  # it also refuses the 9.x client's compatibility headers
+    other = 8 if CLIENT_MAJOR == 9 else 9
+    cluster.version = f"{other}.15.0"  # it also refuses the client's compatibility headers
     backend = make(url)
     with pytest.raises(BackendUnavailable) as caught:
         backend.count()
-    assert "Elasticsearch 8.15.0" in caught.value.detail
-    assert "pip install 'elasticsearch>=8.18,<9' (the es8 extra)" in caught.value.detail
+    assert f"Elasticsearch {other}.15.0" in caught.value.detail
+    low = "8.18" if other == 8 else "9"
+    assert (f"pip install 'elasticsearch>={low},<{other + 1}' (the es{other} extra)"
+            in caught.value.detail)
     assert backend.health()["status"] == "error"
     assert not cluster.calls("PUT", "test-products")  # nothing was created
     compat = make(url)
@@ -267,7 +270,8 @@ def test_health_reports_cluster_alias_index_and_documents(cluster: FakeCluster,
     assert health["status"] == "ok" and health["documents"] == len(FIXED)
     assert health["alias"] == ALIAS and health["indices"] == sorted(cluster.aliases[ALIAS])
     assert health["cluster"] == {"name": "fake", "status": "green", "nodes": 1}
-    assert health["server"] == "9.1.0" and health["client"].startswith("9.")
+    assert health["server"] == f"{CLIENT_MAJOR}.1.0"
+    assert health["client"].startswith(f"{CLIENT_MAJOR}.")
     cluster.health_status = "red"
     assert backend.health()["status"] == "error"
 

@@ -27,7 +27,10 @@ def test_compose_sets_real_settings_and_a_server_of_the_clients_major() -> None:
     image = spec["services"]["elasticsearch"]["image"]
     server = re.search(r":\$\{ES_VERSION:-(\d+)\.", image)
     assert server is not None, image
-    assert server.group(1) == elasticsearch.__versionstr__.split(".")[0]
+    client_major = elasticsearch.__versionstr__.split(".")[0]
+    if client_major != "9":  # the es8 extra: the compose file's default is for the 9.x client
+        pytest.skip("the 8.x client is installed; run the compose file with ES_VERSION=8.x")
+    assert server.group(1) == client_major
     assert spec["services"]["elasticsearch"]["environment"]["xpack.security.enabled"] == "true"
     assert all(p.startswith("127.0.0.1:") for s in spec["services"].values()
                for p in s.get("ports", []))
