@@ -729,6 +729,11 @@ from api.cli_staff import DEMO_PASSWORD, DEMO_USERNAME, seed_demo_admin, staff_a
 
 app.add_typer(staff_app, name="staff")
 
+from api.cli_accounts import companies_app, users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")  # company accounts (api/cli_accounts.py)
+app.add_typer(companies_app, name="companies")
+
 
 def _demo_console_user() -> None:
     """The demo's console sign-in, only while no staff user exists (never beside real ones)."""
