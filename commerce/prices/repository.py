@@ -11,7 +11,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
@@ -252,12 +262,14 @@ def upsert_lines(db: Db, list_id: int, lines: Sequence[tuple[str, int, Decimal]]
     present = existing_tiers(db, list_id, [sku for sku, _, _ in lines])
     new = [{"price_list_id": list_id, "sku": s, "min_qty": q, "unit_price": p}
            for s, q, p in lines if (s, q) not in present]
-    for s, q, p in lines:
-        if (s, q) in present:
-            db.execute(update(price_list_lines)
-                       .where(price_list_lines.c.price_list_id == list_id,
-                              price_list_lines.c.sku == s, price_list_lines.c.min_qty == q)
-                       .values(unit_price=p))
+    changed = [{"b_list": list_id, "b_sku": s, "b_qty": q, "b_price": p}
+               for s, q, p in lines if (s, q) in present]
+    if changed:  # one executemany, not a statement per tier
+        db.execute(update(price_list_lines)
+                   .where(price_list_lines.c.price_list_id == bindparam("b_list"),
+                          price_list_lines.c.sku == bindparam("b_sku"),
+                          price_list_lines.c.min_qty == bindparam("b_qty"))
+                   .values(unit_price=bindparam("b_price")), changed)
     for start in range(0, len(new), 1000):
         db.execute(insert(price_list_lines), new[start:start + 1000])
 
