@@ -256,6 +256,11 @@ def require_permission(*permissions: str) -> Callable[..., Principal]:
                 and principal.company_status != "active":
             raise CompanyBlocked(f"company {principal.company_id} is {principal.company_status}"
                                  ": its users cannot act in it")
+        own = principal.permissions - set(principal.delegations)
+        if not principal.two_factor and own & PRIVILEGED:
+            # roles gained after this sign-in began: enrol before using them (C8)
+            raise TwoFactorRequired("your roles require two-factor login: enrol first "
+                                    "(POST /v1/account/2fa/enrol, then /v1/account/2fa/confirm)")
         missing = [p for p in permissions if not principal.has(p)]
         if missing:
             where = "" if principal.is_seller else (

@@ -11,7 +11,8 @@ Use::
     limiter.check(key)                             # raises RateLimited (429, retry_after)
     decision = limiter.acquire(key)                # or: Decision(allowed, retry_after)
 
-``rate <= 0`` turns the limiter off (every call is allowed).
+``rate <= 0`` turns the limiter off (every call is allowed). The search routes take the
+dependency :func:`limit_search_per_key` (``Depends(limit_search_per_key)``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from fastapi import Request
 
 from catalog.errors import DiscoveryError
 
@@ -94,3 +97,28 @@ class RateLimiter:
                 self._buckets.clear()
             else:
                 self._buckets.pop(key, None)
+
+
+def search_limiter(rate: float, burst: int) -> RateLimiter:
+    """The per-public-key search limiter (``DISCOVERY_SEARCH_RATE_PER_KEY`` and
+    ``DISCOVERY_SEARCH_BURST_PER_KEY``)."""
+    return RateLimiter(rate=rate, burst=burst)
+
+
+def limit_search_per_key(request: Request) -> None:
+    """FastAPI dependency for the search routes: one token of the request's public key
+    (``?key=``, or the Algolia key header / parameter); 429 with Retry-After when the key is
+    over its rate. Requests without a key are not limited here. The limiter lives on
+    ``app.state.search_limiter`` (made from the settings on first use)."""
+    key = (request.query_params.get("key") or request.query_params.get("x-algolia-api-key")
+           or request.headers.get("x-algolia-api-key"))
+    if not key or not key.startswith("pk_"):
+        return
+    limiter = getattr(request.app.state, "search_limiter", None)
+    if limiter is None:
+        from commerce.identity import settings_of
+
+        settings = settings_of(request)
+        limiter = search_limiter(settings.search_rate_per_key, settings.search_burst_per_key)
+        request.app.state.search_limiter = limiter
+    limiter.check(key, what="searches with this public key", field="key")

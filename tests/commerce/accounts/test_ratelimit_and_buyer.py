@@ -174,3 +174,27 @@ def test_readme_documents_every_permission_and_role() -> None:
     for permission in PERMISSIONS:
         marks = [cell.strip() == "x" for cell in rows[permission].split("|")]
         assert marks == [permission in perms for _, perms in roles], permission
+
+
+def test_search_dependency_limits_per_public_key() -> None:
+    from types import SimpleNamespace
+
+    from api import errors
+    from catalog.settings import Settings
+    from commerce.ratelimit import limit_search_per_key
+
+    app = FastAPI()
+    errors.install(app)
+    app.state.services = SimpleNamespace(settings=Settings(search_rate_per_key=0.5,
+                                                           search_burst_per_key=2))
+
+    @app.get("/v1/search", dependencies=[Depends(limit_search_per_key)])
+    def search() -> dict:
+        return {}
+
+    client = TestClient(app)
+    assert [client.get("/v1/search?key=pk_a").status_code for _ in range(3)] == [200, 200, 429]
+    limited = client.get("/v1/search", headers={"x-algolia-api-key": "pk_a"})
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "2"
+    assert client.get("/v1/search?key=pk_b").status_code == 200  # another key
+    assert all(client.get("/v1/search").status_code == 200 for _ in range(5))  # no key

@@ -128,3 +128,19 @@ def test_totp_matches_rfc_6238_sha1_vectors(unix_time: int, expected: str) -> No
     assert totp.matching_step(secret, expected[-6:], now=unix_time + 90) is None
     assert totp.matching_step(secret, expected[-6:], now=unix_time,
                               after_step=unix_time // 30) is None
+
+
+def test_roles_gained_during_a_sign_in_need_2fa_before_use(world: World) -> None:
+    acme = world.company()
+    admin = world.sign_in(world.user(company=acme, roles=("company_admin",)))
+    buyer = world.sign_in(world.user(company=acme, roles=("buyer",)))
+    assert world.client.put(f"/v1/companies/{acme}/users/{buyer.id}/roles",
+                            headers=admin.headers,
+                            json={"roles": ["buyer", "approver"]}).status_code == 200
+    refused = world.client.get(f"/v1/companies/{acme}", headers=buyer.headers)
+    assert refused.status_code == 403 and refused.json()["error"] == "TwoFactorRequired"
+    # enrolling in the same sign-in lifts it
+    data = world.client.post("/v1/account/2fa/enrol", headers=buyer.headers).json()
+    assert world.client.post("/v1/account/2fa/confirm", headers=buyer.headers,
+                             json={"code": pyotp.TOTP(data["secret"]).now()}).status_code == 200
+    assert world.client.get(f"/v1/companies/{acme}", headers=buyer.headers).status_code == 200

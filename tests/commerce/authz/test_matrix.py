@@ -20,8 +20,8 @@ Cells: ``ok`` (exactly the row's ``ok`` status), ``pass`` (authorised: anything 
 
 Each cell is a fresh situation: two new active companies A (home) and B; the subject is a new
 user of the column's role (anon: no credentials; adm / rep: seller-side, not acting, rep
-assigned to A; the others: employees of A holding that one role) with a full sign-in sent as a
-bearer token. The own column requests name A, the other column B: ``{company_id}`` in the path
+assigned to A; the others: employees of A holding that one role), enrolled in two-factor login
+when the role requires it, with a full sign-in sent as a bearer token. The own column requests name A, the other column B: ``{company_id}`` in the path
 (or ``cell.company_id`` in a body). Placeholders other than ``{company_id}`` are filled per cell
 by the row's ``fill``, then the modules' ``FILLS`` (``{user_id}``: a new buyer of the named
 company; ``{department_id}``, ``{delegation_id}``: new ones).
@@ -109,13 +109,13 @@ def _cell(world: World, role: str, column: str) -> Cell:
         home_id, other_id = int(home.id), int(other.id)
     subject = None
     if role in SELLER_ROLE:
-        subject = world.session(world.user(seller_role=SELLER_ROLE[role], two_factor=False,
+        subject = world.session(world.user(seller_role=SELLER_ROLE[role],
                                            email=f"{Cell.unique(role)}@seller.example"))
         if role == "rep":
             with world.uow() as tx:
                 tx.get(Company, home_id).sales_rep_id = subject.id  # type: ignore[union-attr]
     elif role in CUSTOMER_ROLE:
-        user = world.user(company=home_id, roles=(CUSTOMER_ROLE[role],), two_factor=False,
+        user = world.user(company=home_id, roles=(CUSTOMER_ROLE[role],),
                           email=f"{Cell.unique(role)}@example.com")
         subject = world.session(user, company=home_id)
     return Cell(world, role, home_id, other_id, home_id if column == "own" else other_id,
