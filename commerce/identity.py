@@ -261,6 +261,9 @@ def require_permission(*permissions: str) -> Callable[..., Principal]:
             # roles gained after this sign-in began: enrol before using them (C8)
             raise TwoFactorRequired("your roles require two-factor login: enrol first "
                                     "(POST /v1/account/2fa/enrol, then /v1/account/2fa/confirm)")
+        if not principal.two_factor and any(p in principal.delegations for p in permissions):
+            raise TwoFactorRequired("using approval rights lent by a delegation needs "
+                                    "two-factor login: enrol first (POST /v1/account/2fa/enrol)")
         missing = [p for p in permissions if not principal.has(p)]
         if missing:
             where = "" if principal.is_seller else (

@@ -227,6 +227,25 @@ def test_delegation_window(world: World) -> None:
     assert "approvals.orders" in me["permissions"]
     assert "approvals.invoices" not in me["permissions"]
     assert me["delegated"] == {"approvals.orders": approver.id}
+    # using a lent approval right needs two-factor login (C8), the buyer's own rights do not
+    from fastapi import Depends
+
+    from commerce.identity import require_permission
+
+    @world.client.app.get("/test-approve",  # type: ignore[attr-defined]
+                          dependencies=[Depends(require_permission("approvals.orders"))])
+    def approve() -> dict:
+        return {}
+
+    refused = world.client.get("/test-approve", headers=sub.headers)
+    assert refused.status_code == 403 and refused.json()["error"] == "TwoFactorRequired"
+    assert world.client.get(f"/v1/companies/{acme}", headers=sub.headers).status_code == 200
+    secret = world.client.post("/v1/account/2fa/enrol", headers=sub.headers).json()["secret"]
+    import pyotp
+
+    world.client.post("/v1/account/2fa/confirm", headers=sub.headers,
+                      json={"code": pyotp.TOTP(secret).now()})
+    assert world.client.get("/test-approve", headers=sub.headers).status_code == 200
     entry = world.audit(action="delegation.create")[0]
     assert entry["details"]["grantor"] == approver.email
     assert entry["details"]["substitute"] == sub.email
