@@ -9,6 +9,7 @@ from catalog.text import fold, singular
 from indexer.plan import TermClause
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes: a text without any is kept as is
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -47,26 +48,54 @@ def match_kind(token: str, term: TermClause) -> str | None:
     return None
 
 
-def highlight(text: str, terms: list[TermClause], pre: str = "<em>", post: str = "</em>",
-              escape: bool = True) -> tuple[str, dict[str, str]]:
+class Matcher:
+    """The query words of one request, matched against document words with a memo: the same
+    words recur across the hits of a page (names, descriptions), and a fuzzy comparison costs
+    an edit distance per query word."""
+
+    __slots__ = ("terms", "_memo")
+
+    def __init__(self, terms: list[TermClause]) -> None:
+        self.terms = terms
+        self._memo: dict[str, tuple[str, str] | None] = {}
+
+    def __call__(self, word: str) -> tuple[str, str] | None:
+        """(query word, how it matched) for a word as written in a document, or None."""
+        try:
+            return self._memo[word]
+        except KeyError:
+            pass
+        token = fold(word)
+        found = None
+        for term in self.terms:
+            kind = match_kind(token, term)
+            if kind:
+                found = (term.text, kind)
+                break
+        self._memo[word] = found
+        return found
+
+
+def highlight(text: str, terms: list[TermClause] | Matcher, pre: str = "<em>",
+              post: str = "</em>", escape: bool = True) -> tuple[str, dict[str, str]]:
     """HTML-escaped ``text`` with matched words in ``<em>``, and {query word: how it matched}.
     ``pre``/``post`` replace the tags; ``escape=False`` leaves the text as it is (clients that
-    escape it themselves, like InstantSearch, would otherwise show ``&amp;``)."""
-    quote = html.escape if escape else _same
+    escape it themselves, like InstantSearch, would otherwise show ``&amp;``). Pass one
+    :class:`Matcher` for all the texts of a response."""
+    quote = html.escape if escape and _SPECIAL.search(text) else _same
+    matcher = terms if isinstance(terms, Matcher) else Matcher(terms)
     out: list[str] = []
     matched: dict[str, str] = {}
     pos = 0
     for m in _TOKEN.finditer(text):
-        token = fold(m.group())
-        kind = None
-        for term in terms:
-            kind = match_kind(token, term)
-            if kind:
-                matched.setdefault(term.text, kind)
-                break
+        word = m.group()
+        found = matcher(word)
         out.append(quote(text[pos : m.start()]))
-        word = quote(m.group())
-        out.append(f"{pre}{word}{post}" if kind else word)
+        if found:
+            matched.setdefault(found[0], found[1])
+            out.append(f"{pre}{quote(word)}{post}")
+        else:
+            out.append(quote(word))
         pos = m.end()
     out.append(quote(text[pos:]))
     return "".join(out), matched

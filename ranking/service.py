@@ -37,7 +37,7 @@ from indexer.plan import (
 )
 from ranking.config import SearchConfig, load_config, shipped_names
 from ranking.filters import parse_filters
-from ranking.highlight import highlight, match_kind
+from ranking.highlight import Matcher, highlight, match_kind
 from ranking.hybrid import HybridConfig, SemanticIndex, SemanticUnavailable, fuse
 from ranking.query import every_word, parse_text, relaxed
 from ranking.rules import Pin, merged
@@ -331,15 +331,16 @@ class SearchService:
         terms = [t for q in ([plan.text, *plan.text.alternatives] if plan.text else [])
                  for t in q.terms]
         hits = []
+        matcher = Matcher(terms)
         for hit in result.hits:
             body = dict(hit.source)
             body["score"] = round(hit.score, 4)
             body["pinned"] = hit.sku in pinned
             if req.highlight and terms:
-                name_hl, name_matched = highlight(body.get("name") or "", terms)
+                name_hl, name_matched = highlight(body.get("name") or "", matcher)
                 body["highlights"] = {"name": name_hl}
                 if not name_matched and body.get("description"):
-                    body["highlights"]["description"] = highlight(body["description"], terms)[0]
+                    body["highlights"]["description"] = highlight(body["description"], matcher)[0]
             if req.explain:
                 body["explain"] = self._explain(hit.source, hit.part_number_match, hit.explanation,
                                                 plan.text)
@@ -422,6 +423,7 @@ class SearchService:
             category = hit.source.get("category")
             if category:
                 categories[category] += weight
+        matcher = Matcher(terms)
         brands = [{"value": v.value, "count": v.count}
                   for v in result.facets["brand"].values if _name_matches(v.value, terms)]
         return {
@@ -429,7 +431,7 @@ class SearchService:
             "completions": [{"text": t} for t in _top(completions, limit)],
             "products": [
                 {"sku": h.sku, "name": h.source.get("name"),
-                 "highlight": highlight(h.source.get("name") or "", terms)[0],
+                 "highlight": highlight(h.source.get("name") or "", matcher)[0],
                  "price_per_piece": h.source.get("price_per_piece"),
                  "currency": h.source.get("currency"), "image": h.source.get("image")}
                 for h in result.hits[:limit]

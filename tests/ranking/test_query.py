@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ranking.config import SearchConfig, TypoRules, load_config
-from ranking.highlight import edit_distance, highlight
+from ranking.highlight import Matcher, edit_distance, highlight
 from ranking.query import every_word, parse_text, relaxed
 
 
@@ -83,6 +83,19 @@ def test_highlight_escapes_html_and_marks_words() -> None:
     marked, matched = highlight("<b>Bolts</b> & nuts", text.terms)
     assert marked == "&lt;b&gt;<em>Bolts</em>&lt;/b&gt; &amp; nuts"
     assert matched == {"bolt": "exact"}  # plural of the typed word
+
+
+def test_one_matcher_for_a_whole_response_marks_like_separate_calls() -> None:
+    text = parse_text("hex bolt stainles", SearchConfig())  # a typo: fuzzy matching
+    assert text is not None
+    matcher = Matcher(text.terms)
+    texts = ["Hex bolt DIN 933 stainless", "Bolts & nuts, 'stainless' <A2>", "Hex nut", "nothing"]
+    for t in texts * 2:  # the second round is answered from the memo
+        assert highlight(t, matcher) == highlight(t, text.terms)
+    assert highlight(texts[1], matcher)[0] == ("<em>Bolts</em> &amp; nuts, "
+                                               "&#x27;<em>stainless</em>&#x27; &lt;A2&gt;")
+    assert highlight(texts[1], matcher, escape=False)[0] == ("<em>Bolts</em> & nuts, "
+                                                             "'<em>stainless</em>' <A2>")
 
 
 def test_minimum_should_match_share() -> None:
