@@ -29,6 +29,7 @@ import tantivy
 
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
+from catalog.keys import product_key
 from catalog.text import canonical_tokens, normalize_part_number, singular
 from indexer.plan import (
     Assortment,
@@ -49,7 +50,7 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: sku_key
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
@@ -137,6 +138,7 @@ def build_schema() -> tantivy.Schema:
     for name in _INT_FIELDS:
         b.add_integer_field(name, fast=True, indexed=True)
     b.add_float_field("popularity_weight", fast=True)
+    b.add_unsigned_field("sku_key", fast=True)  # catalog.keys: buyers' prices by product
     return b.build()
 
 
@@ -187,6 +189,7 @@ def to_document(record: Record) -> dict[str, Any]:
     popularity = get("popularity") or 0.0
     doc: dict[str, Any] = {
         "sku": record["sku"],
+        "sku_key": product_key(record["sku"]),
         "name": name,
         "brand_text": brand,
         "category_text": category,

@@ -118,6 +118,7 @@ def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
         "category": {"type": "keyword"},
         "availability_rank": {"type": "integer"},
         "popularity_weight": {"type": "double"},
+        "sku_key": {"type": "long"},  # catalog.keys (63-bit): buyers' prices by product
         TEXT_VECTOR: {"type": "dense_vector", "dims": text_dims, "index": True,
                       "similarity": "cosine"},
         IMAGE_VECTOR: {"type": "dense_vector", "dims": image_dims, "index": True,
