@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -48,8 +49,16 @@ def _keys() -> Iterator[PublicKeys]:
 
 
 def _describe(info: PublicKeyInfo) -> str:
-    state = "active" if info.active else f"revoked {info.revoked_at:%Y-%m-%d %H:%M}"
-    return f"{info.token}  {info.name}  {', '.join(info.origins) or '(no origins)'}  {state}"
+    if info.revoked_at is not None:
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}"
+    elif info.expires_at is not None:
+        state = (f"expired {info.expires_at:%Y-%m-%d %H:%M}" if info.expired
+                 else f"active until {info.expires_at:%Y-%m-%d %H:%M}")
+    else:
+        state = "active"
+    scope = f"  company {info.company_id}" if info.company_id is not None else ""
+    return (f"{info.token}  {info.name}  {', '.join(info.origins) or '(no origins)'}{scope}  "
+            f"{state}")
 
 
 @keys_app.command("create")
@@ -59,11 +68,17 @@ def keys_create(
         "--origin", help="A site whose browsers may use the key, like https://shop.example "
         "(repeat for several).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the key as JSON.")] = False,
+    company: Annotated[int | None, typer.Option(
+        "--company", help="Scope the key to a customer company (id): searches with it see that "
+        "company's assortment and prices.")] = None,
+    expires: Annotated[datetime | None, typer.Option(
+        "--expires", help="When the key stops working (UTC), like 2027-06-30 or "
+        "2027-06-30T18:00.")] = None,
 ) -> None:
     """Create a public key; prints its token (put it in the storefront's search client)."""
     try:
         with _keys() as keys:
-            info = keys.create(name, origin or [])
+            info = keys.create(name, origin or [], company_id=company, expires_at=expires)
     except DiscoveryError as exc:
         _fail(exc)
     if as_json:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -78,3 +79,28 @@ def test_bad_input_names_the_option(tmp_path: Path) -> None:
     password = _run(tmp_path, "users", "create", "--email", "a@b.example", "--name", "A",
                     "--seller-role", "administrator", "--password-stdin", stdin="short\n")
     assert password.returncode == 2 and "(password)" in password.stderr
+
+
+def test_company_scoped_expiring_keys_from_the_cli(tmp_path: Path) -> None:
+    assert _run(tmp_path, "companies", "create", "--name", "Acme").stdout.strip() == "1"
+    made = _run(tmp_path, "keys", "create", "--name", "Acme shop", "--origin",
+                "https://acme.example", "--company", "1", "--expires", "2099-01-01", "--json")
+    assert made.returncode == 0, made.stderr
+    info = json.loads(made.stdout)
+    assert info["company_id"] == 1 and info["expires_at"] == "2099-01-01T00:00:00"
+    missing = _run(tmp_path, "keys", "create", "--name", "x", "--company", "5")
+    assert missing.returncode == 2 and "no company 5" in missing.stderr
+    past = _run(tmp_path, "keys", "create", "--name", "x", "--expires", "2001-01-01")
+    assert past.returncode == 2 and "in the future" in past.stderr
+    from sqlalchemy import update
+
+    from catalog.models import PublicKey
+    from catalog.settings import Settings
+    from catalog.store import CatalogStore
+
+    store = CatalogStore(Settings(data_dir=tmp_path).resolved_database_url())
+    with store.engine.begin() as conn:
+        conn.execute(update(PublicKey).values(expires_at=datetime(2001, 1, 1)))
+    store.engine.dispose()
+    listed = _run(tmp_path, "keys", "list")
+    assert listed.returncode == 0 and "company 1  expired 2001-01-01 00:00" in listed.stdout
