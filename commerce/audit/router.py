@@ -3,7 +3,7 @@ it; a sales representative the companies assigned to it; a company admin its own
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -27,6 +27,8 @@ def read_audit(tx: Tx, principal: AuditRead, company_id: int | None = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """``action``: exact, or a prefix ending in ``*`` (``company.*``); ``before_id``: the next
     page after the smallest id seen."""
+    since, until = (v.astimezone(UTC).replace(tzinfo=None) if v and v.tzinfo else v
+                    for v in (since, until))
     if principal.seller_role != "administrator":
         if company_id is None:
             if principal.company_id is None:

@@ -42,9 +42,12 @@ Member = Annotated[Principal, Depends(require_permission())]  # signed in, compa
 
 
 @router.post("/v1/register", status_code=201)
-def register(body: RegistrationIn, tx: Tx) -> dict[str, Any]:
+def register(body: RegistrationIn, request: Request, tx: Tx) -> dict[str, Any]:
     """Adding a new business: a pending company and its first company admin (who signs in at
     once but can act in the company only after the seller activates it)."""
+    from commerce.users.router import limit_public
+
+    limit_public(request, "registrations from this address")
     company, user = service.register(tx, body)
     return {"company": service.company_dict(company), "user": user_dict(user)}
 

@@ -18,6 +18,7 @@ from commerce.identity import (
     require_permission,
     settings_of,
 )
+from commerce.ratelimit import RateLimiter
 from commerce.users import service
 from commerce.users.repository import UserRepository
 from commerce.users.schemas import (
@@ -43,6 +44,22 @@ def _policy(request: Request) -> service.Policy:
 
 def _ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+PUBLIC_RATE = 1 / 60  # unauthenticated writes (reset requests, registrations): 1 a minute ...
+PUBLIC_BURST = 10  # ... after 10 at once, per client address and API process
+
+
+def limit_public(request: Request, what: str) -> None:
+    """An in-process limit per client address on the public endpoints that write (a reset
+    request or a registration must not become a way to fill the database or the outbox)."""
+    limiters = getattr(request.app.state, "account_limiters", None)
+    if limiters is None:
+        limiters = request.app.state.account_limiters = {}
+    limiter = limiters.get(what)
+    if limiter is None:
+        limiter = limiters[what] = RateLimiter(rate=PUBLIC_RATE, burst=PUBLIC_BURST)
+    limiter.check(_ip(request), what=what)
 
 
 def _failure(exc: service.InvalidCredentials) -> JSONResponse:
@@ -149,6 +166,7 @@ def confirm(body: CodeIn, request: Request, tx: Tx,
 def request_reset(body: ResetRequestIn, request: Request, tx: Tx) -> dict[str, Any]:
     """Always 202: whether the e-mail exists is not revealed. The reset token goes to the
     account outbox (``discovery users outbox``) until notifications deliver it."""
+    limit_public(request, "password reset requests from this address")
     service.request_reset(tx, _policy(request), body.email)
     return {"requested": True}
 

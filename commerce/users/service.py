@@ -117,6 +117,8 @@ def set_blocked(tx: Session, actor: Principal | str | None, user: User, blocked:
     """Block (C4): every session and API token of the user ends at once, and sign-in is refused;
     unblocking lets the user sign in again (no session comes back)."""
     now = now_utc()
+    if blocked and isinstance(actor, Principal) and actor.user_id == user.id:
+        raise Conflict("you cannot block yourself", field="user_id")
     if blocked:
         user.status, user.blocked_at = "blocked", now
         ended = UserRepository(tx).delete_user_sessions(user.id)

@@ -192,3 +192,23 @@ def test_admin_issued_reset_token_for_an_employee(world: World) -> None:
 def test_bad_login_payload_names_the_field(world: World) -> None:
     resp = world.client.post("/v1/account/login", json={"email": "a@example.com"})
     assert resp.status_code == 422 and resp.json()["field"] == "password"
+
+
+def test_public_writes_are_limited_per_address(world: World) -> None:
+    codes = [world.client.post("/v1/account/password-reset",
+                               json={"email": f"n{i}@example.com"}).status_code
+             for i in range(11)]
+    assert codes == [202] * 10 + [429]
+    codes = [world.client.post("/v1/register", json={
+        "company_name": f"C{i}", "admin_email": "bad", "admin_name": "A",
+        "admin_password": PASSWORD}).status_code for i in range(11)]
+    assert codes == [400] * 10 + [429]
+
+
+def test_an_administrator_cannot_block_itself(world: World) -> None:
+    admin = world.sign_in(world.user(seller_role="administrator"))
+    resp = world.client.post(f"/v1/users/{admin.id}/block", headers=admin.headers, json={})
+    assert resp.status_code == 409 and resp.json()["field"] == "user_id"
+    other = world.user(seller_role="sales_representative")
+    assert world.client.post(f"/v1/users/{other.id}/block", headers=admin.headers,
+                             json={}).json()["status"] == "blocked"
