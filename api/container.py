@@ -26,6 +26,7 @@ from ranking.config import load_config
 from ranking.documents import DocumentSearchService
 from ranking.hybrid import SemanticUnavailable
 from ranking.merchandising import MerchandisingStore
+from ranking.personal import PersonalSearch
 from ranking.service import SearchService
 
 log = logging.getLogger("discovery")
@@ -47,6 +48,12 @@ class Services:
     document_search: DocumentSearchService | None = None
     files: FileStore | None = None  # stored documents and media (<data_dir>/files)
     voice: VoiceSearch | None = None  # search by voice: the transcriber loads on first use
+    personal: PersonalSearch | None = None  # buyers' assortments and prices (made on first use)
+
+    def personal_search(self) -> PersonalSearch:
+        if self.personal is None:
+            self.personal = PersonalSearch(self.store.engine, currency=self.settings.price_currency)
+        return self.personal
 
     def close(self) -> None:
         if self.evaluations is not None:

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     search_burst_per_key: int = Field(
         40, ge=1, description="Searches one public key may make at once before "
         "search_rate_per_key applies.")
+    price_currency: str = Field(
+        "EUR", min_length=3, max_length=3, description="The currency of buyers' own prices in "
+        "search results (price lists in other currencies do not apply there).")
 
     search_config: str = Field(
         "default", description="The search configuration of requests that name none: a shipped "

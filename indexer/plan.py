@@ -8,8 +8,11 @@ language: fields are the logical names of :mod:`catalog.fields` plus the text fi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import numpy as np
 
 TEXT_FIELDS = ("name", "brand", "category", "description", "attributes", "documents")
 """Logical text fields a query is matched against; each gets a weight in the plan.
@@ -110,6 +113,25 @@ class Assortment:
         return bool(self.exclude_categories or self.exclude_brands or self.exclude_skus)
 
 
+@dataclass(frozen=True, eq=False)
+class CustomerPrices:
+    """One buyer's own unit prices (P3, S13) in place of the catalog's ``field``: sorting by
+    it, its range filters (the request's and the query rules') and its range facet use them.
+    ``lookup`` maps product keys (:func:`catalog.keys.product_key`, a uint64 array) to prices
+    (float64, NaN where the buyer has none: such products fail every price filter and sort
+    last). Hits keep their catalog source; ranking shows the buyer's price beside it."""
+
+    lookup: Callable[[np.ndarray], np.ndarray]
+    field: str = "price_per_piece"
+
+    def applies_to(self, plan: SearchPlan) -> bool:
+        """Whether the plan sorts, filters or facets on the price (else the engine's own
+        column serves and the buyer's prices are only shown)."""
+        return ((plan.sort is not None and plan.sort.field == self.field)
+                or any(f.field == self.field for f in (*plan.filters, *plan.fixed_filters))
+                or any(r.field == self.field for r in plan.facets))
+
+
 @dataclass(frozen=True)
 class FacetRequest:
     field: str
@@ -151,6 +173,8 @@ class SearchPlan:
     places itself."""
     assortment: Assortment | None = None
     """The customer's assortment; None: the whole catalog."""
+    customer_prices: CustomerPrices | None = None
+    """The buyer's own prices; None: the catalog's prices (anonymous buyers)."""
     facet_text: TextQuery | None = None
     """Facets count the products matching this stricter text (every word of a broad query)
     when, with the filters, any product does; otherwise those matching ``text``."""

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import tantivy
 
@@ -33,6 +34,7 @@ from catalog.keys import product_key
 from catalog.text import canonical_tokens, normalize_part_number, singular
 from indexer.plan import (
     Assortment,
+    CustomerPrices,
     FacetRequest,
     FacetResult,
     FacetValue,
@@ -138,7 +140,7 @@ def build_schema() -> tantivy.Schema:
     for name in _INT_FIELDS:
         b.add_integer_field(name, fast=True, indexed=True)
     b.add_float_field("popularity_weight", fast=True)
-    b.add_unsigned_field("sku_key", fast=True)  # catalog.keys: buyers' prices by product
+    b.add_unsigned_field("sku_key", fast=True, indexed=True)  # catalog.keys: buyers' prices
     return b.build()
 
 
@@ -530,6 +532,9 @@ class TantivyBackend(TantivyIndex):
         except ValueError as exc:  # pragma: no cover - corrupted or missing index files
             raise BackendUnavailable(f"search index cannot be opened: {exc}") from exc
         text_query = self._text_query(plan.text, searcher) if plan.text else None
+        if plan.customer_prices is not None and plan.customer_prices.applies_to(plan):
+            return self._personal_search(searcher, plan, plan.customer_prices, text_query,
+                                         started)
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
         if plan.assortment is not None:
@@ -553,6 +558,132 @@ class TantivyBackend(TantivyIndex):
         return SearchResult(total=total, hits=hits[1], facets=facets,
                             engine_ms=(time.perf_counter() - started) * 1000,
                             facets_strict=strict, strict_total=strict_total)
+
+    def _personal_search(self, searcher: tantivy.Searcher, plan: SearchPlan,
+                         prices: CustomerPrices, text_query: tantivy.Query | None,
+                         started: float) -> SearchResult:
+        """A search that sorts, filters or facets on the buyer's own prices, which the index
+        does not hold: every match of the text and the other filters is collected with its
+        product key (a fast column, no stored documents), the buyer's prices are looked up in
+        bulk, and price filters, price sorting and the price facet are applied here. Other
+        facets under a price filter count the products that pass it (their keys restrict the
+        aggregation queries)."""
+        pf = prices.field
+
+        def is_price(f: Filter) -> bool:
+            return f.field == pf
+
+        user_price = [f for f in plan.filters if is_price(f)]
+        rule_price = [f for f in plan.fixed_filters if is_price(f)]
+        others = [(f.field, self._filter_query(f)) for f in plan.filters if not is_price(f)]
+        fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters
+                                             if not is_price(f)]
+        if plan.assortment is not None:
+            fixed.append(self._assortment_query(plan.assortment))
+        scored = text_query
+        if plan.boosts and plan.sort is None:
+            scored = self._boosted(text_query, plan.boosts)
+        by_price = plan.sort is not None and plan.sort.field == pf
+        matches = self._all_matches(
+            searcher, _without(_and([scored] + [q for _, q in others] + fixed),
+                               plan.exclude_skus + plan.skip_skus),
+            None if by_price else plan, prices)
+        addresses, values = matches
+        passes_rules = _in_ranges(values, rule_price)
+        keep = passes_rules & _in_ranges(values, user_price)
+        chosen = np.flatnonzero(keep)
+        if by_price:
+            assert plan.sort is not None
+            missing = np.isnan(values[chosen])
+            key = np.where(missing, np.inf, -values[chosen] if plan.sort.descending
+                           else values[chosen])
+            chosen = chosen[np.argsort(key, kind="stable")]  # ties keep relevance order
+        window = chosen[plan.offset: plan.offset + max(plan.limit, 0)]
+        hits = [self._hit(searcher, addresses[i][1], addresses[i][0], plan, None,
+                          scored=plan.sort is None)
+                for i in window]
+
+        facet_text, strict, strict_total = text_query, False, None
+        if plan.facets and plan.facet_text is not None:
+            narrow = self._text_query(plan.facet_text, searcher)
+            strict_matches = self._all_matches(
+                searcher, _without(_and([narrow] + [q for _, q in others] + fixed),
+                                   plan.exclude_skus), None, prices)
+            strict_keep = (_in_ranges(strict_matches[1], rule_price)
+                           & _in_ranges(strict_matches[1], user_price))
+            strict_total = int(strict_keep.sum())
+            if strict_total > 0:
+                facet_text, strict = narrow, True
+                addresses, values, passes_rules = (strict_matches[0], strict_matches[1],
+                                                   _in_ranges(strict_matches[1], rule_price))
+        facets: dict[str, FacetResult] = {}
+        price_requests = [r for r in plan.facets if r.field == pf]
+        other_requests = [r for r in plan.facets if r.field != pf]
+        for request in price_requests:  # disjunctive: the buyer's own price filter left out
+            facets[request.field] = _numeric_facet(request, values[passes_rules
+                                                                   & ~np.isnan(values)])
+        if other_requests:
+            base: list[tantivy.Query | None] = [facet_text, *fixed]
+            if user_price or rule_price:
+                base.append(self._price_restriction(searcher, _and(base),
+                                                    user_price + rule_price, prices))
+            sub = replace(plan, facets=other_requests,
+                                      filters=[f for f in plan.filters if not is_price(f)])
+            facets.update(self._facets(searcher, sub, _and(base), others))
+        ordered = {r.field: facets[r.field] for r in plan.facets if r.field in facets}
+        return SearchResult(total=int(chosen.size), hits=hits, facets=ordered,
+                            engine_ms=(time.perf_counter() - started) * 1000,
+                            facets_strict=strict, strict_total=strict_total)
+
+    def _all_matches(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                     order: SearchPlan | None, prices: CustomerPrices
+                     ) -> tuple[list[tuple[Any, Any]], np.ndarray]:
+        """Every match as (score, address) in the plan's order (None: by relevance) and the
+        buyer's price of each."""
+        kwargs: dict[str, Any] = {"limit": max(int(searcher.num_docs), 1), "count": False}
+        if order is None or order.sort is None:
+            if order is None or order.popularity_boost:
+                kwargs["weight_by_field"] = "popularity_weight"
+        else:
+            field = "availability_rank" if order.sort.field == "availability" else order.sort.field
+            kwargs["order_by_field"] = field
+            kwargs["order"] = tantivy.Order.Desc if order.sort.descending else tantivy.Order.Asc
+        found = searcher.search(query, **kwargs).hits  # type: ignore[attr-defined]
+        if not found:
+            return [], np.empty(0, dtype=np.float64)
+        keys = np.asarray(searcher.fast_field_values("sku_key", [a for _, a in found]),
+                          dtype=np.uint64)
+        return found, np.asarray(prices.lookup(keys), dtype=np.float64)
+
+    def _price_restriction(self, searcher: tantivy.Searcher, base: tantivy.Query,
+                           price_filters: list[Filter], prices: CustomerPrices
+                           ) -> tantivy.Query:
+        """A query for the products matching ``base`` (text, fixed filters; no facet filters)
+        whose price passes the price filters: what every non-price facet counts within. By
+        the keys that pass, or by leaving out those that fail, whichever list is shorter."""
+        found = searcher.search(base, limit=max(int(searcher.num_docs), 1), count=False).hits  # type: ignore[attr-defined]
+        if not found:
+            return Q.empty_query()
+        keys = np.asarray(searcher.fast_field_values("sku_key", [a for _, a in found]),
+                          dtype=np.uint64)
+        ok = _in_ranges(np.asarray(prices.lookup(keys), dtype=np.float64), price_filters)
+        passing = int(ok.sum())
+        if passing <= keys.size - passing:
+            return _key_restriction(keys[ok])
+        return Q.boolean_query([(Occur.Must, Q.all_query()),
+                                (Occur.MustNot, _key_restriction(keys[~ok]))])
+
+    def _hit(self, searcher: tantivy.Searcher, address: Any, score: Any, plan: SearchPlan,
+             query: tantivy.Query | None, *, scored: bool) -> Hit:
+        doc = searcher.doc(address)
+        source = orjson.loads(doc.get_first("source") or b"{}")
+        part_number = plan.text.part_number if plan.text else None
+        exact = part_number is not None and _same_part_number(part_number, source)
+        explanation = None
+        if plan.explain and query is not None:
+            explanation = orjson.loads(query.explain(searcher, address).to_json())
+        return Hit(sku=source["sku"], score=float(score) if scored else 0.0, source=source,
+                   part_number_match=exact, explanation=explanation)
 
     def _hits(self, searcher: tantivy.Searcher, query: tantivy.Query, plan: SearchPlan
               ) -> tuple[int, list[Hit]]:
@@ -776,6 +907,55 @@ def _split(word: str, searcher: tantivy.Searcher) -> list[list[str]] | None:
         if min(left_df, right_df) > best_df:
             best, best_df = [left, right], min(left_df, right_df)
     return best
+
+
+def _in_ranges(values: np.ndarray, filters: list[Filter]) -> np.ndarray:
+    """Which values pass every filter (a range, or a list of exact values); NaN passes none."""
+    ok = np.ones(values.shape, dtype=bool)
+    for flt in filters:
+        if isinstance(flt, RangeFilter):
+            if flt.gte is not None:
+                ok &= values >= flt.gte
+            if flt.lte is not None:
+                ok &= values <= flt.lte
+            if flt.gte is None and flt.lte is None:
+                ok &= ~np.isnan(values)
+        else:
+            ok &= np.isin(values, [float(v) for v in flt.values])
+    return ok
+
+
+def _key_restriction(keys: np.ndarray) -> tantivy.Query:
+    if keys.size == 0:
+        return Q.empty_query()
+    return Q.term_set_query(SCHEMA, "sku_key", keys.tolist())
+
+
+def _numeric_facet(request: FacetRequest, values: np.ndarray) -> FacetResult:
+    """A range facet computed from values in hand (the buyer's prices), shaped like the
+    engine's: stats, the request's buckets (half-open [from, to)), distinct values."""
+    result = FacetResult(field=request.field, kind="range")
+    if values.size:
+        result.min, result.max = float(values.min()), float(values.max())
+        result.sum = float(values.sum())
+        result.avg = result.sum / values.size
+    edges = list(request.ranges)
+    if edges:
+        bounds: list[tuple[float | None, float | None]] = [(None, edges[0])]
+        bounds += list(zip(edges, edges[1:], strict=False))
+        bounds.append((edges[-1], None))
+        for lo, hi in bounds:
+            inside = np.ones(values.shape, dtype=bool)
+            if lo is not None:
+                inside &= values >= lo
+            if hi is not None:
+                inside &= values < hi
+            result.buckets.append(RangeBucket(lo, hi, int(inside.sum())))
+    if request.values and values.size:
+        distinct, counts = np.unique(values, return_counts=True)
+        top = np.argsort(-counts, kind="stable")[: request.size]
+        result.values = [FacetValue(_number_key(float(distinct[i])), int(counts[i])) for i in top]
+    return result
 
 
 def _and(queries: Sequence[tantivy.Query | None]) -> tantivy.Query:

@@ -20,11 +20,13 @@ import numpy as np
 
 from catalog.errors import InvalidInput
 from catalog.fields import BY_NAME, DEFAULT_FACETS, FACETABLE
+from catalog.keys import product_keys
 from catalog.settings import Settings
 from catalog.text import fold, words
 from indexer.base import SearchBackend
 from indexer.plan import (
     Assortment,
+    CustomerPrices,
     FacetRequest,
     FacetResult,
     Hit,
@@ -90,6 +92,9 @@ class SearchRequest:
     assortment: Assortment | None = None
     """The buyer's company's assortment (S13), resolved by the caller from who is asking:
     products outside it are in no hit, total, facet count or suggestion. None: everything."""
+    customer_prices: CustomerPrices | None = None
+    """The buyer's own prices: hits show them (``price_per_piece``, the catalog's price as
+    ``list_price_per_piece``), and price sorting, filters and the price facet use them."""
 
 
 FACET_MODES = ("disjunctive", "conjunctive")
@@ -244,6 +249,7 @@ class SearchService:
             boosts=boosts,
             exclude_skus=tuple(sorted(hidden)),
             assortment=req.assortment,
+            customer_prices=req.customer_prices,
             # broad matching: facets count the products matching every word, when there are any
             facet_text=every_word(text) if text and text.min_should_match is not None else None,
         )
@@ -287,7 +293,8 @@ class SearchService:
         found = self.backend.search(SearchPlan(
             filters=[*plan.filters, TermsFilter("sku", tuple(p.sku for p in pins))],
             fixed_filters=plan.fixed_filters, exclude_skus=plan.exclude_skus,
-            assortment=plan.assortment, limit=len(pins), popularity_boost=False))
+            assortment=plan.assortment, customer_prices=plan.customer_prices,
+            limit=len(pins), popularity_boost=False))
         by_sku = {hit.sku: hit for hit in found.hits}
         out: list[tuple[int, Hit]] = []
         for pin in sorted((p for p in pins if p.sku in by_sku), key=lambda p: p.position):
@@ -332,8 +339,12 @@ class SearchService:
                  for t in q.terms]
         hits = []
         matcher = Matcher(terms)
-        for hit in result.hits:
+        own = _own_prices(plan.customer_prices, [h.sku for h in result.hits])
+        for hit, price in zip(result.hits, own, strict=True):
             body = dict(hit.source)
+            if plan.customer_prices is not None:
+                body["list_price_per_piece"] = body.get("price_per_piece")
+                body["price_per_piece"] = price
             body["score"] = round(hit.score, 4)
             body["pinned"] = hit.sku in pinned
             if req.highlight and terms:
@@ -383,8 +394,8 @@ class SearchService:
 
     # -- autocomplete --------------------------------------------------------------------
     def autocomplete(self, q: str, limit: int = 5, *, customer_group: str | None = None,
-                     config: str | None = None,
-                     assortment: Assortment | None = None) -> dict[str, Any]:
+                     config: str | None = None, assortment: Assortment | None = None,
+                     customer_prices: CustomerPrices | None = None) -> dict[str, Any]:
         """Completions, products, categories and brands for the text typed so far. The query
         rules that fire for the text apply as in search: hidden products and added filters
         leave the suggestions, pinned products lead the product suggestions, boosts count."""
@@ -424,6 +435,10 @@ class SearchService:
             if category:
                 categories[category] += weight
         matcher = Matcher(terms)
+        shown = result.hits[:limit]
+        prices: list[float | None] = [h.source.get("price_per_piece") for h in shown]
+        if customer_prices is not None:
+            prices = _own_prices(customer_prices, [h.sku for h in shown])
         brands = [{"value": v.value, "count": v.count}
                   for v in result.facets["brand"].values if _name_matches(v.value, terms)]
         return {
@@ -432,9 +447,9 @@ class SearchService:
             "products": [
                 {"sku": h.sku, "name": h.source.get("name"),
                  "highlight": highlight(h.source.get("name") or "", matcher)[0],
-                 "price_per_piece": h.source.get("price_per_piece"),
+                 "price_per_piece": price,
                  "currency": h.source.get("currency"), "image": h.source.get("image")}
-                for h in result.hits[:limit]
+                for h, price in zip(shown, prices, strict=True)
             ],
             "categories": [{"value": c} for c in _top(categories, limit)],
             "brands": brands[:limit],
@@ -497,6 +512,7 @@ class _HybridView:
             checked = self.backend.search(SearchPlan(
                 filters=[*plan.filters, TermsFilter("sku", tuple(s for s, _ in near))],
                 fixed_filters=plan.fixed_filters, assortment=plan.assortment,
+                customer_prices=plan.customer_prices,
                 exclude_skus=plan.exclude_skus + plan.skip_skus, limit=len(near),
                 popularity_boost=False, facets=plan.facets if lexical.total == 0 else []))
             found = {hit.sku: hit for hit in checked.hits}
@@ -513,6 +529,15 @@ class _HybridView:
         return SearchResult(total=lexical.total + extra, hits=[], facets=facets,
                             engine_ms=engine_ms, facets_strict=strict,
                             strict_total=lexical.strict_total if strict else None), fused
+
+
+def _own_prices(prices: CustomerPrices | None, skus: list[str]) -> list[float | None]:
+    """The buyer's price of each product (None: the buyer has none), or Nones without a
+    buyer."""
+    if prices is None or not skus:
+        return [None] * len(skus)
+    values = np.asarray(prices.lookup(product_keys(skus)), dtype=np.float64)
+    return [None if math.isnan(v) else float(v) for v in values.tolist()]
 
 
 def _top(weights: dict[str, float], n: int) -> list[str]:

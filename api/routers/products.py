@@ -11,13 +11,14 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.container import Services
-from api.deps import json_response, reject_unknown_params, services
+from api.deps import buyer_view, json_response, reject_unknown_params, services
 from api.links import absolute, base_url, thumbnail_url
 from api.schemas import ERRORS
 from catalog.errors import NotFound
 from catalog.fields import BY_NAME
 from catalog.store import stored_media_sha
 from ranking.documents import document_url
+from ranking.personal import BuyerView
 
 router = APIRouter(prefix="/v1", tags=["products"])
 log = logging.getLogger("discovery.api")
@@ -101,14 +102,15 @@ def _media_item(base: str, kind: str, url: str, title: str | None) -> dict[str, 
 @router.get("/products/{sku}.pdf", response_model=None,
             responses={200: {"content": {"application/pdf": {}}}, **ERRORS})
 def product_sheet(request: Request, sku: str = Path(..., max_length=64),
-                  svc: Services = Depends(services)) -> Response:
+                  svc: Services = Depends(services),
+                  buyer: BuyerView | None = Depends(buyer_view)) -> Response:
     """The product card as a printable PDF: name, SKU/MPN/GTIN, brand, main image (a stored
     one), net prices per piece and package, specifications, documents, media and variants."""
     from api.product_sheet import render_product_sheet
 
     reject_unknown_params(request, set())
     base = base_url(request)
-    card = product_card(svc, sku, base)
+    card = for_buyer(product_card(svc, sku, base), buyer)
     # A sheet takes ~0.3 s (font subsetting): a browser that has this one revalidates cheaply.
     etag = _sheet_etag(card)
     if etag in request.headers.get("if-none-match", ""):
@@ -153,8 +155,22 @@ def _main_image(svc: Services, card: dict[str, Any]) -> bytes | None:
 
 @router.get("/products/{sku}", response_model=None, responses=ERRORS)
 def get_product(request: Request, sku: str = Path(..., max_length=64),
-                svc: Services = Depends(services)) -> Response:
+                svc: Services = Depends(services),
+                buyer: BuyerView | None = Depends(buyer_view)) -> Response:
     """The product card: attributes, specifications, variants, documents (kind, pages,
     download URL), media grouped by type (image, video, diagram, cad, other; stored images
-    with a thumbnail URL), certificates."""
-    return json_response(product_card(svc, sku, base_url(request)))
+    with a thumbnail URL), certificates. For a buyer (sign-in or company key): 404 outside
+    the company's assortment, and the buyer's own price per piece (the catalog's as
+    ``list_price_per_piece``)."""
+    return json_response(for_buyer(product_card(svc, sku, base_url(request)), buyer))
+
+
+def for_buyer(card: dict[str, Any], buyer: BuyerView | None) -> dict[str, Any]:
+    if buyer is None:
+        return card
+    if not buyer.allows(card):
+        raise NotFound(f"no product with SKU {card['sku']!r}", field="sku")
+    if buyer.prices is not None:
+        card["list_price_per_piece"] = card.get("price_per_piece")
+        card["price_per_piece"] = buyer.price_of(card["sku"])
+    return card

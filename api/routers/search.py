@@ -6,12 +6,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import require_staff_for_draft
 from api.container import Services
-from api.deps import json_response, reject_unknown_params, services
+from api.deps import buyer_view, json_response, reject_unknown_params, services
 from api.links import absolute_hit_images, base_url
 from api.schemas import ERRORS, AutocompleteResponse, SearchResponse
+from commerce.ratelimit import limit_search_per_key
+from ranking.personal import BuyerView
 from ranking.service import SearchRequest
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], dependencies=[Depends(limit_search_per_key)])
 
 _SEARCH_PARAMS = {"q", "filter", "sort", "page", "page_size", "facets", "explain", "highlight",
                   "config", "customer_group"}
@@ -41,6 +43,7 @@ def search(
                                        "group, for query rules limited to groups (until searches "
                                        "are authenticated)."),
     svc: Services = Depends(services),
+    buyer: BuyerView | None = Depends(buyer_view),
 ) -> Response:
     reject_unknown_params(request, _SEARCH_PARAMS)
     require_staff_for_draft(request, svc, config)
@@ -48,7 +51,9 @@ def search(
     body = svc.search.search(SearchRequest(
         q=q, filters=filter, sort=sort, page=page, page_size=page_size, facets=facet_list,
         explain=explain, highlight=highlight, config=config,
-        customer_group=customer_group))
+        customer_group=customer_group or (buyer.customer_group if buyer else None),
+        assortment=buyer.assortment if buyer else None,
+        customer_prices=buyer.prices if buyer else None))
     if _is_preview(request, config):
         body["search_id"] = None  # a merchandiser's preview is not a buyer's search
     else:
@@ -76,9 +81,13 @@ def autocomplete(
     customer_group: str | None = Query(None, max_length=64, description="The buyer's customer "
                                        "group, for query rules limited to groups."),
     svc: Services = Depends(services),
+    buyer: BuyerView | None = Depends(buyer_view),
 ) -> Response:
     reject_unknown_params(request, {"q", "limit", "config", "customer_group"})
     require_staff_for_draft(request, svc, config)
-    body = svc.search.autocomplete(q, limit, customer_group=customer_group, config=config)
+    body = svc.search.autocomplete(
+        q, limit, customer_group=customer_group or (buyer.customer_group if buyer else None),
+        config=config, assortment=buyer.assortment if buyer else None,
+        customer_prices=buyer.prices if buyer else None)
     absolute_hit_images(base_url(request), body["products"])
     return json_response(body)

@@ -11,10 +11,12 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
+from catalog.keys import product_key
 from catalog.settings import Settings
-from indexer.plan import Assortment
+from indexer.plan import Assortment, CustomerPrices
 from ranking.config import load_config
 from ranking.service import SearchRequest, SearchService
 from tests.factories import gtin13, make_record, random_catalog
@@ -454,6 +456,65 @@ class BackendConformance:
         assert self.skus(service, "hex bolt ")[0] == "N1"
         limited = Assortment(exclude_skus=("N1",))
         assert "N1" not in self.skus(service, "hex bolt ", assortment=limited)
+
+    # -- a buyer's own prices (P3, S13) --------------------------------------------------
+    OWN_PRICES = {"FAS-000001": 0.10, "FAS-000002": 0.5, "ELE-000006": 1.0,
+                  "PPE-000004": 0.05, "ELE-000005": 0.03, "PLU-000007": 3.4}  # FAS-000003: none
+
+    @classmethod
+    def own_prices(cls) -> CustomerPrices:
+        by_key = {product_key(sku): price for sku, price in cls.OWN_PRICES.items()}
+
+        def lookup(keys: np.ndarray) -> np.ndarray:
+            return np.array([by_key.get(int(k), np.nan) for k in keys], dtype=np.float64)
+
+        return CustomerPrices(lookup)
+
+    def test_own_prices_sort_with_missing_prices_last(self, service: SearchService) -> None:
+        prices = self.own_prices()
+        assert self.skus(service, "", sort="price_asc", customer_prices=prices, page_size=50) == [
+            "ELE-000005", "PPE-000004", "FAS-000001", "FAS-000002", "ELE-000006", "PLU-000007",
+            "FAS-000003"]
+        assert self.skus(service, "", sort="price_desc", customer_prices=prices, page_size=3,
+                         page=1) == ["PLU-000007", "ELE-000006", "FAS-000002"]
+        assert self.skus(service, "", sort="price_desc", customer_prices=prices, page_size=3,
+                         page=3) == ["FAS-000003"]
+        # the catalog's own order differs: the buyer's prices decided the one above
+        assert self.skus(service, "", sort="price_asc", page_size=3) == [
+            "ELE-000005", "FAS-000003", "PPE-000004"]
+
+    def test_own_prices_filter_and_count_facets(self, service: SearchService) -> None:
+        prices = self.own_prices()
+        body = service.search(SearchRequest(q="", filters=["price_per_piece:..0.2"],
+                                            facets=["brand", "price_per_piece"],
+                                            customer_prices=prices, page_size=50))
+        assert {h["sku"] for h in body["hits"]} == {"ELE-000005", "PPE-000004", "FAS-000001"}
+        assert body["total"] == 3
+        facets = {f["field"]: f for f in body["facets"]}
+        assert [f["field"] for f in body["facets"]] == ["brand", "price_per_piece"]
+        assert {v["value"]: v["count"] for v in facets["brand"]["values"]} == {
+            "Voltix": 1, "SafeHands": 1, "Fastek": 1}
+        price = facets["price_per_piece"]  # its own filter left out: every priced product
+        assert (price["min"], price["max"]) == (0.03, 3.4)
+        assert sum(b["count"] for b in price["buckets"]) == 6
+        hit = next(h for h in body["hits"] if h["sku"] == "FAS-000001")
+        assert (hit["price_per_piece"], hit["list_price_per_piece"]) == (0.10, 0.12)
+        # with a text query and a brand filter too (disjunctive brand counts)
+        body = service.search(SearchRequest(q="hex ", filters=["price_per_piece:..0.2",
+                                                              "brand:Fastek"],
+                                            facets=["brand"], customer_prices=prices))
+        assert [h["sku"] for h in body["hits"]] == ["FAS-000001"]
+        assert {v["value"]: v["count"] for v in body["facets"][0]["values"]} == {"Fastek": 1}
+
+    def test_own_prices_are_shown_without_price_sorting_or_filters(
+            self, service: SearchService) -> None:
+        body = service.search(SearchRequest(q="hex nut ", facets=[],
+                                            customer_prices=self.own_prices()))
+        assert [(h["sku"], h["price_per_piece"], h["list_price_per_piece"])
+                for h in body["hits"]] == [("FAS-000003", None, 0.04)]
+        suggested = service.autocomplete("cable", customer_prices=self.own_prices())
+        assert [(p["sku"], p["price_per_piece"]) for p in suggested["products"]] == [
+            ("ELE-000005", 0.03)]
 
     # -- updates -------------------------------------------------------------------------
     def test_incremental_update_and_delete(self, backend: Any, service: SearchService) -> None:
