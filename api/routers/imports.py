@@ -12,7 +12,7 @@ from api.auth import current_staff
 from api.container import Services
 from api.deps import json_response, services
 from api.schemas import ERRORS, ImportReportOut
-from catalog.errors import InvalidInput, PayloadTooLarge
+from catalog.errors import DiscoveryError, InvalidInput, PayloadTooLarge
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -44,16 +44,24 @@ def require_catalog_writer(request: Request, svc: Services = Depends(services)) 
     from commerce.identity import request_token as account_token
     from commerce.staff import EDITORS, Forbidden, NotAuthenticated
 
+    account_refusal: DiscoveryError | None = None
     if account_token(request)[0] is not None:
-        with unit_of_work(request.app.state.commerce_sessions) as tx:
-            principal = current_principal(request, tx)
-            if not principal.has("catalog.import"):
+        try:
+            with unit_of_work(request.app.state.commerce_sessions) as tx:
+                principal = current_principal(request, tx)
+                if principal.has("catalog.import"):
+                    return principal.email
                 raise Forbidden("importing the catalog needs the permission catalog.import "
                                 "(a seller administrator)")
-            return principal.email
+        except DiscoveryError as exc:
+            if exc.status_code not in (401, 403):
+                raise
+            account_refusal = exc  # a console sign-in beside it may still do it
     try:
         staff = current_staff(request, svc)
     except NotAuthenticated:
+        if account_refusal is not None:
+            raise account_refusal from None
         raise NotAuthenticated("importing the catalog needs a sign-in: a console admin or "
                                "merchandiser (POST /v1/auth/login) or a seller administrator "
                                "(POST /v1/account/login)") from None

@@ -3,6 +3,7 @@ console admin/merchandiser: the real app with its services, in-process, on SQLit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
     store.engine.dispose()
     with TestClient(create_app(settings)) as client:
         client.secrets = secrets  # type: ignore[attr-defined]
+        client.used = {}  # type: ignore[attr-defined]
         yield client
 
 
@@ -65,7 +67,11 @@ def _account(client: TestClient, email: str) -> dict[str, str]:
     token = client.post("/v1/account/login", json={"email": email, "password": PASSWORD}
                         ).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    code = pyotp.TOTP(client.secrets[email]).now()  # type: ignore[attr-defined]
+    # a code works once per 30-second step: a second sign-in in the same step uses the next
+    used = client.used.setdefault(email, 0)  # type: ignore[attr-defined]
+    client.used[email] = used + 1  # type: ignore[attr-defined]
+    totp = pyotp.TOTP(client.secrets[email])  # type: ignore[attr-defined]
+    code = totp.at(int(time.time()) + 30 * used)
     assert client.post("/v1/account/login/totp", headers=headers,
                        json={"code": code}).status_code == 200
     client.cookies.clear()
@@ -101,3 +107,14 @@ def test_imports_need_a_seller_administrator_or_a_console_editor(app_client: Tes
     by_merch = _post(app_client, _staff(app_client, "merch", "merchandiser password"))
     assert by_merch.status_code == 200
     assert app_client.get("/v1/search", params={"q": "hex"}).json()["total"] == 2
+    # one browser signed in to the console as a merchandiser and to a company admin's
+    # account: the console's sign-in counts
+    boss = _account(app_client, "boss@acme.example")["Authorization"].removeprefix("Bearer ")
+    merch = _staff(app_client, "merch", "merchandiser password")["Authorization"]
+    app_client.cookies.set("discovery_account", boss)
+    app_client.cookies.set("discovery_session", merch.removeprefix("Bearer "))
+    assert _post(app_client, {"X-Requested-With": "discovery-console"}).status_code == 200
+    app_client.cookies.set("discovery_session", "ended")
+    alone = _post(app_client, {"X-Requested-With": "discovery"})
+    assert alone.status_code == 403 and "catalog.import" in alone.json()["detail"]
+    app_client.cookies.clear()
