@@ -136,6 +136,17 @@ def create_token(body: TokenIn, request: Request, tx: Tx, principal: SignedIn) -
     return service.create_api_token(tx, _policy(request), principal, body.name, body.days)
 
 
+@router.get("/v1/account/tokens")
+def list_tokens(tx: Tx, principal: SignedIn) -> dict[str, Any]:
+    return {"tokens": service.list_api_tokens(tx, principal)}
+
+
+@router.delete("/v1/account/tokens/{token_id}")
+def revoke_token(token_id: str, tx: Tx, principal: SignedIn) -> dict[str, Any]:
+    service.revoke_api_token(tx, principal, token_id)
+    return {"revoked": True}
+
+
 @router.post("/v1/account/company")
 def switch_company(body: CompanySwitchIn, tx: Tx, principal: SignedIn) -> dict[str, Any]:
     """Work in another of one's companies; a seller: act as a customer company (``null``:

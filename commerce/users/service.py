@@ -257,6 +257,24 @@ def create_api_token(tx: Session, policy: Policy, principal: Principal, name: st
     return {"token": token, "name": name, "expires_at": expires.isoformat()}
 
 
+def list_api_tokens(tx: Session, principal: Principal) -> list[dict[str, Any]]:
+    """The user's API tokens without their secrets; ``id`` is the start of the token's digest."""
+    return [{"id": row.token_hash[:16], "name": row.name, "company_id": row.company_id,
+             "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat()}
+            for row in UserRepository(tx).list_tokens(principal.user_id)]
+
+
+def revoke_api_token(tx: Session, principal: Principal, token_id: str) -> None:
+    users = UserRepository(tx)
+    found = [row for row in users.list_tokens(principal.user_id)
+             if len(token_id) == 16 and row.token_hash.startswith(token_id)]
+    if not found:
+        raise NotFound(f"no API token {token_id!r} of yours", field="token_id")
+    users.delete_session(found[0].token_hash)
+    record(tx, principal, "user.token_revoke", ("user", principal.user_id),
+           {"name": found[0].name}, company_id=None)
+
+
 # -- two-factor enrolment ----------------------------------------------------------------
 def enrol_totp(tx: Session, policy: Policy, principal: Principal) -> dict[str, Any]:
     """A new secret (not active until confirmed), its otpauth URI and QR code, and 10 new

@@ -94,6 +94,14 @@ def test_api_tokens_are_bearer_tokens_with_a_name(world: World) -> None:
     bad = world.client.post("/v1/account/tokens", headers=buyer.headers,
                             json={"name": "x", "days": -1})
     assert bad.status_code == 400 and bad.json()["field"] == "days"
+    [listed] = world.client.get("/v1/account/tokens", headers=buyer.headers).json()["tokens"]
+    assert listed["name"] == "ERP sync" and "token" not in listed
+    assert world.client.delete(f"/v1/account/tokens/{listed['id']}",
+                               headers=buyer.headers).status_code == 200
+    assert world.client.get("/v1/account/me", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+    assert world.client.delete(f"/v1/account/tokens/{listed['id']}",
+                               headers=buyer.headers).status_code == 404
 
 
 def test_blocking_ends_sessions_and_tokens_at_once(world: World) -> None:

@@ -50,6 +50,14 @@ def _delegation_id(cell: Cell) -> int:
         return int(row.id)
 
 
+def _strangers_token(cell: Cell) -> str:
+    from commerce.users.passwords import token_hash
+
+    stranger = cell.world.session(cell.employee())
+    assert stranger.token is not None
+    return token_hash(stranger.token)[:16]
+
+
 def _role_key(cell: Cell) -> str:
     from commerce.roles.models import Role
 
@@ -71,6 +79,10 @@ ROWS = [
     Row("GET", "/v1/account/me", SIGNED_IN),
     Row("POST", "/v1/account/logout", SIGNED_IN),
     Row("POST", "/v1/account/tokens", SIGNED_IN, ok=201, body={"name": "script"}),
+    Row("GET", "/v1/account/tokens", SIGNED_IN),
+    # the id of a token of another user does not exist for the caller
+    Row("DELETE", "/v1/account/tokens/{token_id}", "401 404 404 404 404 404 404 404",
+        fill={"token_id": _strangers_token}),
     Row("POST", "/v1/account/password", SIGNED_IN,
         body={"current_password": PASSWORD, "new_password": "a new password here"}),
     # privileged subjects are enrolled already (409): "pass"
