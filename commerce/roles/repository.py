@@ -20,8 +20,9 @@ class RoleRepository:
         """A role by key; a built-in role's row is created on first use."""
         role = self.tx.scalars(select(Role).where(Role.key == key)).first()
         if role is None and key in CUSTOMER_ROLES:
-            name, permissions = CUSTOMER_ROLES[key]
-            role = Role(key=key, name=name, permissions=sorted(permissions), builtin=True,
+            # a store made without the migrations (which insert the built-in roles); their
+            # permissions come from the code (commerce.identity.role_permissions)
+            role = Role(key=key, name=CUSTOMER_ROLES[key][0], permissions=[], builtin=True,
                         created_at=now)
             self.tx.add(role)
             self.tx.flush()

@@ -7,6 +7,8 @@ Revision ID: 0010
 Revises: 0009
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -84,6 +86,17 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("key", name="uq_roles_key"),
     )
+    # the built-in customer roles (commerce.roles.permissions.CUSTOMER_ROLES), so that no two
+    # first requests race to create them; their permissions come from the code
+    roles = sa.table("roles", sa.column("key", sa.String), sa.column("name", sa.String),
+                     sa.column("permissions", sa.JSON), sa.column("builtin", sa.Boolean),
+                     sa.column("created_at", sa.DateTime))
+    op.bulk_insert(roles, [
+        {"key": key, "name": name, "permissions": [], "builtin": True,
+         "created_at": datetime(2026, 1, 1)}
+        for key, name in (("company_admin", "Company admin"), ("approver", "Approver"),
+                          ("purchasing_manager", "Purchasing manager"),
+                          ("order_recipient", "Order recipient"), ("buyer", "Buyer"))])
     op.create_table(
         "memberships",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
