@@ -224,6 +224,21 @@ def users_reset_password(email: Annotated[str, typer.Argument(help="The user's e
     err.print(f"valid until {expires:%Y-%m-%d %H:%M} UTC", highlight=False)
 
 
+@users_app.command("reset-2fa")
+def users_reset_2fa(email: Annotated[str, typer.Argument(help="The user's e-mail.")]) -> None:
+    """Turn two-factor login off for a user who lost the device and the recovery codes; the
+    user's sign-ins end and a privileged user enrols again at the next sign-in."""
+    from commerce.users import service
+
+    try:
+        with _tx() as tx:
+            service.reset_totp(tx, "cli", _user(tx, email))
+    except DiscoveryError as exc:
+        _fail(exc)
+    err.print(f"two-factor login of {email} is off; it enrols again at the next sign-in",
+              highlight=False)
+
+
 @users_app.command("outbox")
 def users_outbox(
     as_json: Annotated[bool, typer.Option("--json", help="Print the messages as JSON.")] = False,

@@ -294,6 +294,17 @@ def enrol_totp(tx: Session, policy: Policy, principal: Principal) -> dict[str, A
             "qr_png": totp.qr_png_data_uri(uri), "recovery_codes": codes}
 
 
+def reset_totp(tx: Session, actor: Principal | str | None, user: User) -> None:
+    """Turn two-factor login off for a user who lost the device and the recovery codes: the
+    user's sign-ins end, and a privileged user must enrol again at the next sign-in."""
+    users = UserRepository(tx)
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    users.replace_recovery_codes(user.id, [])
+    users.delete_user_sessions(user.id)
+    record(tx, actor, "user.2fa_reset", ("user", user.id), {"email": user.email},
+           company_id=None)
+
+
 def confirm_totp(tx: Session, policy: Policy, principal: Principal, code: str) -> dict[str, Any]:
     """Turn two-factor login on with a code from the app; an ``enrol``-limited sign-in becomes
     a full one."""

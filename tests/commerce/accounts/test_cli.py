@@ -41,6 +41,8 @@ def test_first_administrator_company_and_employee(tmp_path: Path) -> None:
         ("anna@acme.example", None, f"buyer@{company_id}")]
     companies = json.loads(_run(tmp_path, "companies", "list", "--json").stdout)
     assert companies[0]["name"] == "Acme GmbH" and companies[0]["sales_rep_id"] == 1
+    reset = _run(tmp_path, "users", "reset-2fa", "admin@seller.example")
+    assert reset.returncode == 0 and "enrols again" in reset.stderr
     blocked = _run(tmp_path, "users", "block", "anna@acme.example", "--reason", "left")
     assert blocked.returncode == 0
     assert json.loads(_run(tmp_path, "users", "list", "--json").stdout)[1]["status"] == "blocked"
@@ -61,7 +63,8 @@ def test_first_administrator_company_and_employee(tmp_path: Path) -> None:
     store.engine.dispose()
     assert verify_password("admin password 1", admin_hash)
     assert [tuple(a) for a in actions] == [("cli", "user.create"), ("cli", "company.create"),
-                                           ("cli", "user.create"), ("cli", "user.block")]
+                                           ("cli", "user.create"), ("cli", "user.2fa_reset"),
+                                           ("cli", "user.block")]
 
 
 def test_bad_input_names_the_option(tmp_path: Path) -> None:

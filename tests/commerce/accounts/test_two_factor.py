@@ -144,3 +144,15 @@ def test_roles_gained_during_a_sign_in_need_2fa_before_use(world: World) -> None
     assert world.client.post("/v1/account/2fa/confirm", headers=buyer.headers,
                              json={"code": pyotp.TOTP(data["secret"]).now()}).status_code == 200
     assert world.client.get(f"/v1/companies/{acme}", headers=buyer.headers).status_code == 200
+
+
+def test_reset_2fa_makes_a_privileged_user_enrol_again(world: World) -> None:
+    from commerce.users.models import User
+    from commerce.users.service import reset_totp
+
+    acme = world.company()
+    admin = world.sign_in(world.user(company=acme, roles=("company_admin",)))
+    with world.uow() as tx:
+        reset_totp(tx, "cli", tx.get(User, admin.id))
+    assert world.client.get("/v1/account/me", headers=admin.headers).status_code == 401
+    assert _login(world, admin.email)["stage"] == "enrol"
