@@ -120,6 +120,10 @@ def test_company_scoped_keys_expire_and_resolve_to_the_buyer(world: World) -> No
     assert "expired on" in str(caught.value.detail) and caught.value.status_code == 401
     with pytest.raises(InvalidKey, match="expired"):
         keys.check(key, None)
+    # the storefront's requests are refused before they reach search
+    refused = world.client.get("/v1/search", params={"q": "bolt", "key": key},
+                               headers={"Origin": "https://acme.example"})
+    assert refused.status_code == 401 and "expired on" in refused.json()["detail"]
 
 
 def test_resolve_buyer_from_a_sign_in(world: World) -> None:
