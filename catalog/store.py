@@ -57,6 +57,15 @@ _PRODUCT_COLUMNS = [f.name for f in FIELDS if f.name not in ("documents", "image
 _JSON_COLUMNS = frozenset(("shipping_methods", "variant_attributes", "attributes"))
 _SQL_CHUNK = 500  # keeps IN (...) lists under every driver's parameter limit
 
+_changes = [0]  # products written or deleted by this process (see local_changes)
+
+
+def local_changes() -> int:
+    """How many product writes this process has committed: a change signal for caches of the
+    catalog in the same process (other processes' writes show in the products' count and
+    newest ``updated_at``)."""
+    return _changes[0]
+
 DOCUMENT_TEXT_CHARS = 4_000
 """Document text per product in the product index: enough for a datasheet's first pages, and
 the product index stays about as large as without documents (documents are searched in
@@ -213,6 +222,7 @@ class CatalogStore:
                 return result
             self._write_products(conn, rows)
             self._replace_children(conn, changed_records, result.updated)
+        _changes[0] += 1  # committed
         return result
 
     def _write_products(self, conn: Any, rows: list[dict[str, Any]]) -> None:
@@ -279,6 +289,7 @@ class CatalogStore:
                 conn.execute(delete(ProductMedia).where(ProductMedia.product_sku.in_(chunk)))
                 conn.execute(delete(ProductEmbedding).where(ProductEmbedding.sku.in_(chunk)))
                 n += conn.execute(delete(Product).where(Product.sku.in_(chunk))).rowcount or 0
+        _changes[0] += 1
         return n
 
     # -- embeddings (S11) -----------------------------------------------------------------

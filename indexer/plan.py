@@ -119,10 +119,15 @@ class CustomerPrices:
     it, its range filters (the request's and the query rules') and its range facet use them.
     ``lookup`` maps product keys (:func:`catalog.keys.product_key`, a uint64 array) to prices
     (float64, NaN where the buyer has none: such products fail every price filter and sort
-    last). Hits keep their catalog source; ranking shows the buyer's price beside it."""
+    last). Hits keep their catalog source; ranking shows the buyer's price beside it. One
+    object per buyer view: engines may keep per-buyer work in ``memo``."""
 
     lookup: Callable[[np.ndarray], np.ndarray]
+    everything: Callable[[], tuple[np.ndarray, np.ndarray]]
+    """(keys, prices) of every product of the catalog: price filters become key filters."""
     field: str = "price_per_piece"
+    memo: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
+    """An engine's compiled key filters for this buyer, by price filters (a few)."""
 
     def applies_to(self, plan: SearchPlan) -> bool:
         """Whether the plan sorts, filters or facets on the price (else the engine's own

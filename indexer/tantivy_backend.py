@@ -52,7 +52,7 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
-SCHEMA_VERSION = "5"  # 5: sku_key
+SCHEMA_VERSION = "6"  # 6: sku_key (indexed)
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
 Q = tantivy.Query
@@ -535,10 +535,17 @@ class TantivyBackend(TantivyIndex):
         if plan.customer_prices is not None and plan.customer_prices.applies_to(plan):
             return self._personal_search(searcher, plan, plan.customer_prices, text_query,
                                          started)
+        return self._search(searcher, plan, text_query, started)
+
+    def _search(self, searcher: tantivy.Searcher, plan: SearchPlan,
+                text_query: tantivy.Query | None, started: float,
+                extra_fixed: Sequence[tantivy.Query] = ()) -> SearchResult:
+        """``extra_fixed``: compiled filters applied like ``plan.fixed_filters``."""
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
         if plan.assortment is not None:
             fixed.append(self._assortment_query(plan.assortment))
+        fixed += extra_fixed
         scored = text_query
         if plan.boosts and plan.sort is None:
             scored = self._boosted(text_query, plan.boosts)
@@ -563,11 +570,11 @@ class TantivyBackend(TantivyIndex):
                          prices: CustomerPrices, text_query: tantivy.Query | None,
                          started: float) -> SearchResult:
         """A search that sorts, filters or facets on the buyer's own prices, which the index
-        does not hold: every match of the text and the other filters is collected with its
-        product key (a fast column, no stored documents), the buyer's prices are looked up in
-        bulk, and price filters, price sorting and the price facet are applied here. Other
-        facets under a price filter count the products that pass it (their keys restrict the
-        aggregation queries)."""
+        does not hold. Price filters become a filter on product keys, computed from the
+        buyer's price of every product (the keys that pass, or those that fail, whichever are
+        fewer; kept with the buyer's prices for the next page); sorting by price collects
+        every match with its key and orders them here; the price facet looks up the prices
+        of every product the facets count."""
         pf = prices.field
 
         def is_price(f: Filter) -> bool:
@@ -575,79 +582,64 @@ class TantivyBackend(TantivyIndex):
 
         user_price = [f for f in plan.filters if is_price(f)]
         rule_price = [f for f in plan.fixed_filters if is_price(f)]
-        others = [(f.field, self._filter_query(f)) for f in plan.filters if not is_price(f)]
-        fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters
-                                             if not is_price(f)]
-        if plan.assortment is not None:
-            fixed.append(self._assortment_query(plan.assortment))
-        scored = text_query
-        if plan.boosts and plan.sort is None:
-            scored = self._boosted(text_query, plan.boosts)
-        by_price = plan.sort is not None and plan.sort.field == pf
-        matches = self._all_matches(
-            searcher, _without(_and([scored] + [q for _, q in others] + fixed),
-                               plan.exclude_skus + plan.skip_skus),
-            None if by_price else plan, prices)
-        addresses, values = matches
-        passes_rules = _in_ranges(values, rule_price)
-        keep = passes_rules & _in_ranges(values, user_price)
-        chosen = np.flatnonzero(keep)
-        if by_price:
-            assert plan.sort is not None
-            missing = np.isnan(values[chosen])
-            key = np.where(missing, np.inf, -values[chosen] if plan.sort.descending
-                           else values[chosen])
-            chosen = chosen[np.argsort(key, kind="stable")]  # ties keep relevance order
-        window = chosen[plan.offset: plan.offset + max(plan.limit, 0)]
-        hits = [self._hit(searcher, addresses[i][1], addresses[i][0], plan, None,
-                          scored=plan.sort is None)
-                for i in window]
-
-        facet_text, strict, strict_total = text_query, False, None
-        if plan.facets and plan.facet_text is not None:
-            narrow = self._text_query(plan.facet_text, searcher)
-            strict_matches = self._all_matches(
-                searcher, _without(_and([narrow] + [q for _, q in others] + fixed),
-                                   plan.exclude_skus), None, prices)
-            strict_keep = (_in_ranges(strict_matches[1], rule_price)
-                           & _in_ranges(strict_matches[1], user_price))
-            strict_total = int(strict_keep.sum())
-            if strict_total > 0:
-                facet_text, strict = narrow, True
-                addresses, values, passes_rules = (strict_matches[0], strict_matches[1],
-                                                   _in_ranges(strict_matches[1], rule_price))
-        facets: dict[str, FacetResult] = {}
-        price_requests = [r for r in plan.facets if r.field == pf]
-        other_requests = [r for r in plan.facets if r.field != pf]
-        for request in price_requests:  # disjunctive: the buyer's own price filter left out
-            facets[request.field] = _numeric_facet(request, values[passes_rules
-                                                                   & ~np.isnan(values)])
-        if other_requests:
-            base: list[tantivy.Query | None] = [facet_text, *fixed]
-            if user_price or rule_price:
-                base.append(self._price_restriction(searcher, _and(base),
-                                                    user_price + rule_price, prices))
-            sub = replace(plan, facets=other_requests,
-                                      filters=[f for f in plan.filters if not is_price(f)])
-            facets.update(self._facets(searcher, sub, _and(base), others))
-        ordered = {r.field: facets[r.field] for r in plan.facets if r.field in facets}
-        return SearchResult(total=int(chosen.size), hits=hits, facets=ordered,
-                            engine_ms=(time.perf_counter() - started) * 1000,
-                            facets_strict=strict, strict_total=strict_total)
+        extra = [self._price_restriction(prices, user_price + rule_price)] if (
+            user_price or rule_price) else []
+        base = replace(plan, customer_prices=None,
+                       filters=[f for f in plan.filters if not is_price(f)],
+                       fixed_filters=[f for f in plan.fixed_filters if not is_price(f)],
+                       facets=[r for r in plan.facets if r.field != pf])
+        if plan.sort is not None and plan.sort.field == pf:
+            result = self._search(searcher, replace(base, sort=None, limit=0, offset=0),
+                                  text_query, started, extra)
+            fixed: list[tantivy.Query | None] = [self._filter_query(f)
+                                                 for f in base.fixed_filters]
+            if plan.assortment is not None:
+                fixed.append(self._assortment_query(plan.assortment))
+            scored = self._boosted(text_query, plan.boosts) if plan.boosts else text_query
+            query = _without(_and([scored, *(self._filter_query(f) for f in base.filters),
+                                   *fixed, *extra]), plan.exclude_skus + plan.skip_skus)
+            found, values = self._all_matches(searcher, query, None, prices)
+            missing = np.isnan(values)
+            key = np.where(missing, np.inf, -values if plan.sort.descending else values)
+            order = np.argsort(key, kind="stable")  # ties keep relevance order
+            window = order[plan.offset: plan.offset + max(plan.limit, 0)]
+            result.hits = [self._hit(searcher, found[i][1], 0.0, plan, None, scored=False)
+                           for i in window]
+            result.total = len(found)
+        else:
+            result = self._search(searcher, base, text_query, started, extra)
+        own: dict[str, FacetResult] = {}
+        for request in plan.facets:
+            if request.field != pf:
+                continue
+            # disjunctive: the buyer's own price filter is left out of the price facet
+            facet_text = text_query
+            if result.facets_strict and plan.facet_text is not None:
+                facet_text = self._text_query(plan.facet_text, searcher)
+            fixed_all: list[tantivy.Query | None] = [self._filter_query(f)
+                                                     for f in base.fixed_filters]
+            if plan.assortment is not None:
+                fixed_all.append(self._assortment_query(plan.assortment))
+            if rule_price:
+                fixed_all.append(self._price_restriction(prices, rule_price))
+            _, values = self._all_matches(
+                searcher, _without(_and([facet_text, *(self._filter_query(f)
+                                                       for f in base.filters), *fixed_all]),
+                                   plan.exclude_skus), None, prices, scored=False)
+            own[request.field] = _numeric_facet(request, values[~np.isnan(values)])
+        result.facets = {r.field: own.get(r.field) or result.facets[r.field]
+                         for r in plan.facets if r.field in own or r.field in result.facets}
+        result.engine_ms = (time.perf_counter() - started) * 1000
+        return result
 
     def _all_matches(self, searcher: tantivy.Searcher, query: tantivy.Query,
-                     order: SearchPlan | None, prices: CustomerPrices
+                     order: SearchPlan | None, prices: CustomerPrices, *, scored: bool = True
                      ) -> tuple[list[tuple[Any, Any]], np.ndarray]:
-        """Every match as (score, address) in the plan's order (None: by relevance) and the
-        buyer's price of each."""
+        """Every match as (score, address), by relevance (popularity weighted; with
+        ``scored=False`` in no particular order), and the buyer's price of each."""
         kwargs: dict[str, Any] = {"limit": max(int(searcher.num_docs), 1), "count": False}
-        if order is None or order.sort is None:
-            if order is None or order.popularity_boost:
-                kwargs["weight_by_field"] = "popularity_weight"
-        else:
-            field = "availability_rank" if order.sort.field == "availability" else order.sort.field
-            kwargs["order_by_field"] = field
-            kwargs["order"] = tantivy.Order.Desc if order.sort.descending else tantivy.Order.Asc
+        if scored and (order is None or order.popularity_boost):
+            kwargs["weight_by_field"] = "popularity_weight"
         found = searcher.search(query, **kwargs).hits  # type: ignore[attr-defined]
         if not found:
             return [], np.empty(0, dtype=np.float64)
@@ -655,23 +647,29 @@ class TantivyBackend(TantivyIndex):
                           dtype=np.uint64)
         return found, np.asarray(prices.lookup(keys), dtype=np.float64)
 
-    def _price_restriction(self, searcher: tantivy.Searcher, base: tantivy.Query,
-                           price_filters: list[Filter], prices: CustomerPrices
+    @staticmethod
+    def _price_restriction(prices: CustomerPrices, price_filters: list[Filter]
                            ) -> tantivy.Query:
-        """A query for the products matching ``base`` (text, fixed filters; no facet filters)
-        whose price passes the price filters: what every non-price facet counts within. By
-        the keys that pass, or by leaving out those that fail, whichever list is shorter."""
-        found = searcher.search(base, limit=max(int(searcher.num_docs), 1), count=False).hits  # type: ignore[attr-defined]
-        if not found:
-            return Q.empty_query()
-        keys = np.asarray(searcher.fast_field_values("sku_key", [a for _, a in found]),
-                          dtype=np.uint64)
-        ok = _in_ranges(np.asarray(prices.lookup(keys), dtype=np.float64), price_filters)
+        """The products whose price for this buyer passes ``price_filters``, as a query on
+        product keys: by the keys that pass, or by leaving out those that fail, whichever
+        list is shorter (a product the buyer has no price for passes no price filter).
+        Kept on ``prices`` for the buyer's next searches with the same filters."""
+        memo_key = tuple(price_filters)
+        hit = prices.memo.get(memo_key)
+        if hit is not None:
+            return hit
+        keys, values = prices.everything()
+        ok = _in_ranges(values, price_filters)
         passing = int(ok.sum())
         if passing <= keys.size - passing:
-            return _key_restriction(keys[ok])
-        return Q.boolean_query([(Occur.Must, Q.all_query()),
-                                (Occur.MustNot, _key_restriction(keys[~ok]))])
+            query = _key_restriction(keys[ok])
+        else:
+            query = Q.boolean_query([(Occur.Must, Q.all_query()),
+                                     (Occur.MustNot, _key_restriction(keys[~ok]))])
+        if len(prices.memo) >= 16:
+            prices.memo.pop(next(iter(prices.memo)))
+        prices.memo[memo_key] = query
+        return query
 
     def _hit(self, searcher: tantivy.Searcher, address: Any, score: Any, plan: SearchPlan,
              query: tantivy.Query | None, *, scored: bool) -> Hit:

@@ -8,16 +8,19 @@ keys the engine returns to the catalog's order with a binary search.
 
 The catalog's side (:class:`~commerce.prices.book.PricingCatalog`: SKUs, catalog prices,
 brands, categories) is read from the store once and again when the products change: the
-store's product count and newest ``updated_at`` are checked at most every ``refresh_s``
-seconds, so an import shows in buyers' prices within that time.
+store's product count and newest ``updated_at`` are checked at most every
+``catalog_refresh_s`` seconds (5; in the background), so an import shows in buyers' prices
+within about that time.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,10 +30,13 @@ from sqlalchemy.engine import Engine
 from catalog.fields import category_levels
 from catalog.keys import product_keys
 from catalog.models import Product
+from catalog.store import local_changes
 from commerce.assortments.service import AssortmentService
 from commerce.prices.book import CustomerPrices as BookPrices
 from commerce.prices.book import PriceBook, PricingCatalog
 from indexer.plan import Assortment, CustomerPrices
+
+log = logging.getLogger("discovery")
 
 
 @dataclass(frozen=True)
@@ -73,19 +79,22 @@ class BuyerView:
 
 
 class PersonalSearch:
-    def __init__(self, engine: Engine, *, currency: str = "EUR", refresh_s: float = 1.0) -> None:
+    def __init__(self, engine: Engine, *, currency: str = "EUR", refresh_s: float = 1.0,
+                 catalog_refresh_s: float = 5.0) -> None:
         self.engine = engine
         self.currency = currency
-        self.refresh_s = refresh_s
+        self.refresh_s = refresh_s  # price lists, discounts, assortments
+        self.catalog_refresh_s = catalog_refresh_s  # products (a check scans the table)
         self.book = PriceBook(engine, refresh_s=refresh_s)
         self.assortments = AssortmentService(refresh_s=refresh_s)
         self._lock = threading.Lock()
         self._catalog: _Catalog | None = None
-        self._stamp: tuple[int, object] | None = None
+        self._stamp: tuple[object, ...] | None = None
         self._checked = 0.0
+        self._refreshing = False
 
     def for_company(self, company_id: int, customer_group: str | None = None) -> BuyerView:
-        rules = self.assortments.for_company(self.engine, company_id)
+        rules = self.assortments.for_company(self.engine, company_id, customer_group)
         assortment = None
         if rules is not None and any(rules.to_dict().values()):
             assortment = Assortment(
@@ -93,22 +102,42 @@ class PersonalSearch:
                 include_brands=rules.include_brands, include_skus=rules.include_skus,
                 exclude_categories=rules.exclude_categories,
                 exclude_brands=rules.exclude_brands, exclude_skus=rules.exclude_skus)
-        own = self.book.for_company(company_id, self.currency)
+        own = self.book.for_company(company_id, self.currency, group=customer_group)
         if not own.lists and not own.discounts:
             return BuyerView(company_id, customer_group, assortment, None)
+        lookup = _Lookup(own, self.catalog())
         return BuyerView(company_id, customer_group, assortment,
-                         CustomerPrices(_Lookup(own, self.catalog())))
+                         CustomerPrices(lookup, lookup.everything))
 
     def catalog(self) -> _Catalog:
+        """The catalog side, checked for changes at most every ``catalog_refresh_s`` s in a
+        background thread (counting the products scans the table: not on a search's time);
+        only the very first call reads it while the caller waits."""
         now = time.monotonic()
         with self._lock:
             current = self._catalog
-            if current is not None and now - self._checked < self.refresh_s:
+            if current is not None:
+                if now - self._checked >= self.catalog_refresh_s and not self._refreshing:
+                    self._checked, self._refreshing = now, True
+                    threading.Thread(target=self._refresh_in_background, daemon=True,
+                                     name="personal-catalog").start()
                 return current
-            self._checked = now
+        return self._refresh()
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self._refresh()
+        except Exception:  # noqa: BLE001 - the current catalog keeps serving; retried later
+            log.exception("reading the catalog for buyers' prices failed")
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def _refresh(self) -> _Catalog:
         stamp = self._catalog_stamp()
         with self._lock:
-            if self._catalog is not None and stamp == self._stamp:
+            self._checked = time.monotonic()
+            if self._catalog is not None and stamp is not None and stamp == self._stamp:
                 return self._catalog
         pricing = PricingCatalog.from_engine(self.engine)
         keys = product_keys(list(pricing.skus))
@@ -118,11 +147,21 @@ class PersonalSearch:
             self._catalog, self._stamp = built, stamp
         return built
 
-    def _catalog_stamp(self) -> tuple[int, object]:
+    def _catalog_stamp(self) -> tuple[object, ...] | None:
+        """What tells a changed catalog: this process's writes, the products' count and their
+        newest ``updated_at``. None while the newest change is under two seconds old: the
+        database's clock may count in whole seconds, and a write later in that second would
+        leave the stamp as it was, so such a catalog is read again at the next check."""
+        changes = local_changes()
         with self.engine.connect() as conn:
             count, newest = conn.execute(
                 select(func.count(), func.max(Product.updated_at)).select_from(Product)).one()
-        return int(count), newest
+        if isinstance(newest, datetime):
+            if newest.tzinfo is not None:
+                newest = newest.astimezone(UTC).replace(tzinfo=None)
+            if datetime.now(UTC).replace(tzinfo=None) - newest < timedelta(seconds=2):
+                return None
+        return changes, int(count), newest
 
 
 class _Lookup:
@@ -131,6 +170,10 @@ class _Lookup:
     def __init__(self, prices: BookPrices, catalog: _Catalog) -> None:
         self.values = prices.unit_prices(catalog.pricing)
         self.catalog = catalog
+
+    def everything(self) -> tuple[np.ndarray, np.ndarray]:
+        """(keys ascending, prices) of every product of the catalog."""
+        return self.catalog.sorted_keys, self.values[self.catalog.position]
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
         sorted_keys = self.catalog.sorted_keys

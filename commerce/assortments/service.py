@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ from commerce.prices.engine import normalize_category, now_utc
 
 VERSION = "assortments"
 MAX_VALUES = 10_000
+UNKNOWN_GROUP = object()  # for_company: the caller does not know the company's group
+
 _FIELDS = ("include_categories", "include_brands", "include_skus", "exclude_categories",
            "exclude_brands", "exclude_skus")
 _KIND = {"categories": "category", "brands": "brand", "skus": "sku"}
@@ -112,45 +115,62 @@ class AssortmentService:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[AssortmentRules | None, float]] = {}
+        self._by_group: dict[tuple[int, object], tuple[AssortmentRules | None]] = {}
         self._version = -1
         self._generation = -1
         self._checked_at = float("-inf")
         self.reads = 0
 
     # -- reading -------------------------------------------------------------------------------
-    def for_company(self, db: Session | Connection | Engine, company_id: int | None
-                    ) -> AssortmentRules | None:
+    def for_company(self, db: Session | Connection | Engine, company_id: int | None,
+                    group: str | None | object = UNKNOWN_GROUP) -> AssortmentRules | None:
         """The company's assortment, None when it sees everything (or is anonymous). Cached;
-        a company's rules and group are re-read at most every ``refresh_s`` seconds, and at
-        once after a change (this process) or a version bump (any process)."""
+        re-read at once after a change (this process) or a version bump (any process, seen
+        within ``refresh_s``). ``group``: the company's customer group when the caller has
+        just read it (the search path: its buyer context); the entry is then kept for that
+        group until the version moves, with no database round trip. Without it the group is
+        read again at most every ``refresh_s`` seconds."""
         if company_id is None:
             return None
         if isinstance(db, Engine):
-            with db.connect() as conn:
-                return self._for_company(conn, company_id)
-        return self._for_company(db, company_id)
+            return self._for_company(db, company_id, group)
+        return self._for_company(lambda: nullcontext(db), company_id, group)
 
-    def _for_company(self, db: Session | Connection, company_id: int) -> AssortmentRules | None:
+    def _for_company(self, db: Engine | Callable[[], Any], company_id: int,
+                     group: str | None | object) -> AssortmentRules | None:
+        connect = db.connect if isinstance(db, Engine) else db
         now = self._clock()
         generation = local_generation(VERSION)
         if generation != self._generation or now - self._checked_at >= self.refresh_s:
-            version = prices_repo.read_version(db, VERSION)
+            with connect() as conn:
+                version = prices_repo.read_version(conn, VERSION)
             with self._lock:
                 if version != self._version or generation != self._generation:
                     self._cache.clear()
+                    self._by_group.clear()
                 self._version, self._generation, self._checked_at = version, generation, now
-        cached = self._cache.get(company_id)
-        if cached is not None and now - cached[1] < self.refresh_s:
-            return cached[0]
-        exists, group = prices_repo.company_group(db, company_id)
-        if not exists:
-            raise NotFound(f"no company {company_id}", field="company_id")
-        rows = repo.rows_for(db, company_id=company_id, group=group)
+        known_group = group is not UNKNOWN_GROUP
+        if known_group:
+            hit = self._by_group.get((company_id, group))
+            if hit is not None:
+                return hit[0]
+        else:
+            cached = self._cache.get(company_id)
+            if cached is not None and now - cached[1] < self.refresh_s:
+                return cached[0]
+        with connect() as conn:
+            exists, read_group = prices_repo.company_group(conn, company_id)
+            if not exists:
+                raise NotFound(f"no company {company_id}", field="company_id")
+            rows = repo.rows_for(conn, company_id=company_id, group=read_group)
         rules = combine([r for r in rows if r.company_id is not None],
                         [r for r in rows if r.company_id is None])
         self.reads += 1
         with self._lock:
             self._cache[company_id] = (rules, now)
+            self._by_group[(company_id, read_group)] = (rules,)
+            while len(self._by_group) > 100_000:
+                self._by_group.pop(next(iter(self._by_group)))
         return rules
 
     # -- management ----------------------------------------------------------------------------

@@ -62,6 +62,9 @@ _generations_lock = threading.Lock()
 _tokens = itertools.count(1)
 
 
+UNKNOWN_GROUP = object()  # for_company: the caller does not know the company's group
+
+
 def local_generation(name: str) -> int:
     return _generations.get(name, 0)
 
@@ -341,13 +344,19 @@ class PriceBook:
         return group
 
     # -- the view ------------------------------------------------------------------------------
-    def for_company(self, company_id: int | None, currency: str, at: datetime | None = None
-                    ) -> CustomerPrices:
-        """The buyer's prices (None: anonymous, base lists only) at ``at`` (default now)."""
+    def for_company(self, company_id: int | None, currency: str, at: datetime | None = None,
+                    *, group: str | None | object = UNKNOWN_GROUP) -> CustomerPrices:
+        """The buyer's prices (None: anonymous, base lists only) at ``at`` (default now).
+        ``group``: the company's customer group when the caller has just read it (the search
+        path's buyer context): no database round trip for it then."""
         currency = check_currency(currency)
         at = naive_utc(at)
         self._fresh()
-        group = self._group_of(company_id) if company_id is not None else None
+        if company_id is None:
+            group = None
+        elif group is UNKNOWN_GROUP:
+            group = self._group_of(company_id)
+        assert group is None or isinstance(group, str)
         key = (company_id, currency)
         with self._lock:
             for cp in self._entries.get(key, ()):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from catalog.keys import product_key
+from catalog.keys import product_key, product_keys
 from catalog.settings import Settings
 from indexer.plan import Assortment, CustomerPrices
 from ranking.config import load_config
@@ -468,7 +468,11 @@ class BackendConformance:
         def lookup(keys: np.ndarray) -> np.ndarray:
             return np.array([by_key.get(int(k), np.nan) for k in keys], dtype=np.float64)
 
-        return CustomerPrices(lookup)
+        def everything() -> tuple[np.ndarray, np.ndarray]:
+            keys = product_keys([r["sku"] for r in FIXED])
+            return keys, lookup(keys)
+
+        return CustomerPrices(lookup, everything)
 
     def test_own_prices_sort_with_missing_prices_last(self, service: SearchService) -> None:
         prices = self.own_prices()
@@ -499,6 +503,14 @@ class BackendConformance:
         assert sum(b["count"] for b in price["buckets"]) == 6
         hit = next(h for h in body["hits"] if h["sku"] == "FAS-000001")
         assert (hit["price_per_piece"], hit["list_price_per_piece"]) == (0.10, 0.12)
+        # no price filter, relevance order: the hits as always, the price facet the buyer's
+        body = service.search(SearchRequest(q="", facets=["price_per_piece", "brand"],
+                                            customer_prices=prices, page_size=50))
+        assert body["total"] == len(FIXED)
+        price = body["facets"][0]
+        assert (price["field"], price["min"], price["max"]) == ("price_per_piece", 0.03, 3.4)
+        assert sum(b["count"] for b in price["buckets"]) == 6  # FAS-000003 has no price
+        assert sum(v["count"] for v in body["facets"][1]["values"]) == len(FIXED)
         # with a text query and a brand filter too (disjunctive brand counts)
         body = service.search(SearchRequest(q="hex ", filters=["price_per_piece:..0.2",
                                                               "brand:Fastek"],
