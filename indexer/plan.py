@@ -123,8 +123,9 @@ class CustomerPrices:
     object per buyer view: engines may keep per-buyer work in ``memo``."""
 
     lookup: Callable[[np.ndarray], np.ndarray]
-    everything: Callable[[], tuple[np.ndarray, np.ndarray]]
-    """(keys, prices) of every product of the catalog: price filters become key filters."""
+    everything: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    """(keys, the buyer's prices, the catalog's prices in ``field``) of every product, for
+    turning price filters into filters on the catalog's prices plus a few product keys."""
     field: str = "price_per_piece"
     memo: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
     """An engine's compiled key filters for this buyer, by price filters (a few)."""

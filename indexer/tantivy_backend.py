@@ -647,25 +647,29 @@ class TantivyBackend(TantivyIndex):
                           dtype=np.uint64)
         return found, np.asarray(prices.lookup(keys), dtype=np.float64)
 
-    @staticmethod
-    def _price_restriction(prices: CustomerPrices, price_filters: list[Filter]
+    def _price_restriction(self, prices: CustomerPrices, price_filters: list[Filter]
                            ) -> tantivy.Query:
-        """The products whose price for this buyer passes ``price_filters``, as a query on
-        product keys: by the keys that pass, or by leaving out those that fail, whichever
-        list is shorter (a product the buyer has no price for passes no price filter).
-        Kept on ``prices`` for the buyer's next searches with the same filters."""
+        """The products whose price for this buyer passes ``price_filters``, as a query: the
+        same filters on the catalog's price column, corrected by product keys where the
+        buyer's price decides otherwise (a contract price below the range's top while the
+        list price is above it, and so on). Buyers' prices differ from list prices for some
+        products, and change the decision for fewer still (those near the range's ends), so
+        the key lists stay short. A product without a price for the buyer passes no price
+        filter. Kept on ``prices`` for the buyer's next searches with the same filters."""
         memo_key = tuple(price_filters)
         hit = prices.memo.get(memo_key)
         if hit is not None:
             return hit
-        keys, values = prices.everything()
-        ok = _in_ranges(values, price_filters)
-        passing = int(ok.sum())
-        if passing <= keys.size - passing:
-            query = _key_restriction(keys[ok])
-        else:
-            query = Q.boolean_query([(Occur.Must, Q.all_query()),
-                                     (Occur.MustNot, _key_restriction(keys[~ok]))])
+        keys, own, listed = prices.everything()
+        ok_own, ok_listed = _in_ranges(own, price_filters), _in_ranges(listed, price_filters)
+        wrongly_in = keys[ok_listed & ~ok_own]
+        wrongly_out = keys[ok_own & ~ok_listed]
+        query = _and([self._filter_query(f) for f in price_filters])
+        if wrongly_in.size:
+            query = Q.boolean_query([(Occur.Must, query),
+                                     (Occur.MustNot, _key_restriction(wrongly_in))])
+        if wrongly_out.size:
+            query = _or([query, _key_restriction(wrongly_out)])
         if len(prices.memo) >= 16:
             prices.memo.pop(next(iter(prices.memo)))
         prices.memo[memo_key] = query

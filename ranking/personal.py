@@ -34,6 +34,7 @@ from catalog.store import local_changes
 from commerce.assortments.service import AssortmentService
 from commerce.prices.book import CustomerPrices as BookPrices
 from commerce.prices.book import PriceBook, PricingCatalog
+from commerce.prices.money import PRICE_SCALE
 from indexer.plan import Assortment, CustomerPrices
 
 log = logging.getLogger("discovery")
@@ -44,6 +45,7 @@ class _Catalog:
     pricing: PricingCatalog
     sorted_keys: np.ndarray  # the product keys, ascending
     position: np.ndarray  # position in ``pricing`` of each sorted key
+    listed: np.ndarray  # the catalog's price_per_piece of each sorted key (NaN: none)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,9 @@ class PersonalSearch:
         pricing = PricingCatalog.from_engine(self.engine)
         keys = product_keys(list(pricing.skus))
         order = np.argsort(keys, kind="stable")
-        built = _Catalog(pricing, keys[order], order)
+        units = pricing.catalog_units[order]
+        listed = np.where(units >= 0, units / PRICE_SCALE, np.nan)
+        built = _Catalog(pricing, keys[order], order, listed)
         with self._lock:
             self._catalog, self._stamp = built, stamp
         return built
@@ -171,9 +175,10 @@ class _Lookup:
         self.values = prices.unit_prices(catalog.pricing)
         self.catalog = catalog
 
-    def everything(self) -> tuple[np.ndarray, np.ndarray]:
-        """(keys ascending, prices) of every product of the catalog."""
-        return self.catalog.sorted_keys, self.values[self.catalog.position]
+    def everything(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(keys ascending, the buyer's prices, catalog prices) of every product."""
+        return (self.catalog.sorted_keys, self.values[self.catalog.position],
+                self.catalog.listed)
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
         sorted_keys = self.catalog.sorted_keys

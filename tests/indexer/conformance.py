@@ -468,9 +468,10 @@ class BackendConformance:
         def lookup(keys: np.ndarray) -> np.ndarray:
             return np.array([by_key.get(int(k), np.nan) for k in keys], dtype=np.float64)
 
-        def everything() -> tuple[np.ndarray, np.ndarray]:
+        def everything() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             keys = product_keys([r["sku"] for r in FIXED])
-            return keys, lookup(keys)
+            listed = np.array([r["price_per_piece"] for r in FIXED], dtype=np.float64)
+            return keys, lookup(keys), listed
 
         return CustomerPrices(lookup, everything)
 
