@@ -9,7 +9,6 @@ Changes are written to the audit log with the actor ``cli``.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from api.cli_staff import read_password
 from catalog.errors import DiscoveryError, InvalidInput, NotFound
 from catalog.settings import get_settings
 
@@ -58,21 +58,7 @@ def _tx() -> Iterator[Session]:
 
 
 def _password(from_stdin: bool) -> str:
-    if from_stdin:
-        line = sys.stdin.readline().rstrip("\r\n")
-        if not line:
-            raise InvalidInput("--password-stdin: no password on standard input",
-                               field="password")
-        return line
-    env = os.environ.get(PASSWORD_ENV)
-    if env:
-        return env
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"no password: use --password-stdin, {PASSWORD_ENV} or --invite "
-                           "when not typing at a terminal", field="password")
-    value: str = typer.prompt("Password (10 characters or more)", hide_input=True,
-                              confirmation_prompt=True)
-    return value
+    return read_password(from_stdin, PASSWORD_ENV, " or --invite")
 
 
 def _user(tx: Session, email: str) -> Any:

@@ -55,22 +55,31 @@ def _accounts() -> Iterator[StaffAccounts]:
         store.engine.dispose()
 
 
-def _password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool, env_name: str, other_ways: str = "") -> str:
+    """A new password from standard input (``from_stdin``), the environment variable
+    ``env_name``, or a prompt at a terminal; ``other_ways`` names further options in the
+    error when none is there."""
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise InvalidInput("--password-stdin: no password on standard input",
                                field="password")
         return line
-    env = os.environ.get(PASSWORD_ENV)
+    env = os.environ.get(env_name)
     if env:
         return env
     if not sys.stdin.isatty():
-        raise InvalidInput(f"no password: use --password-stdin or {PASSWORD_ENV} when not "
-                           "typing at a terminal", field="password")
+        ways = f"--password-stdin, {env_name}{other_ways}" if other_ways else (
+            f"--password-stdin or {env_name}")
+        raise InvalidInput(f"no password: use {ways} when not typing at a terminal",
+                           field="password")
     value: str = typer.prompt("Password (10 characters or more)", hide_input=True,
                               confirmation_prompt=True)
     return value
+
+
+def _password(from_stdin: bool) -> str:
+    return read_password(from_stdin, PASSWORD_ENV)
 
 
 PasswordStdin = Annotated[bool, typer.Option(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 _PN_STRIP = re.compile(r"[\s\-./_,:;#]+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -188,3 +190,23 @@ def canonical_tokens(text: str) -> list[str]:
             out.append(canonical.rsplit("x", 1)[0])
     out += [canonical for _, _, canonical in measurements(folded)]
     return out
+
+
+def part_numbers(record: Mapping[str, Any]) -> list[str]:
+    """A product's SKU, MPN and GTIN normalised like part numbers (GTINs also without their
+    leading zeros): what an exact part-number search matches."""
+    values = []
+    for key in ("sku", "mpn", "gtin"):
+        raw = record.get(key)
+        if raw:
+            pn = normalize_part_number(str(raw))
+            values.append(pn)
+            if key == "gtin" and pn.startswith("0"):
+                values.append(pn.lstrip("0"))
+    return values
+
+
+def same_part_number(part_number: str, record: Mapping[str, Any]) -> bool:
+    """Whether the query is this product's SKU, MPN or GTIN (GTINs with or without leading 0s)."""
+    wanted = {part_number, part_number.lstrip("0")} if part_number.isdigit() else {part_number}
+    return any(pn in wanted for pn in part_numbers(record))

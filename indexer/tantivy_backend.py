@@ -31,7 +31,12 @@ import tantivy
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
 from catalog.keys import product_key
-from catalog.text import canonical_tokens, normalize_part_number, singular
+from catalog.text import (
+    canonical_tokens,
+    part_numbers,
+    same_part_number,
+    singular,
+)
 from indexer.plan import (
     Assortment,
     CustomerPrices,
@@ -147,24 +152,6 @@ def build_schema() -> tantivy.Schema:
 SCHEMA = build_schema()
 
 
-def _part_numbers(record: Record) -> list[str]:
-    values = []
-    for key in ("sku", "mpn", "gtin"):
-        raw = record.get(key)
-        if raw:
-            pn = normalize_part_number(str(raw))
-            values.append(pn)
-            if key == "gtin" and pn.startswith("0"):
-                values.append(pn.lstrip("0"))
-    return values
-
-
-def _same_part_number(part_number: str, source: dict[str, Any]) -> bool:
-    """Whether the query is this product's SKU, MPN or GTIN (GTINs with or without leading 0s)."""
-    wanted = {part_number, part_number.lstrip("0")} if part_number.isdigit() else {part_number}
-    return any(pn in wanted for pn in _part_numbers(source))
-
-
 _KEYWORD_DOC_FIELDS = [k for k in _KEYWORD_FIELDS if k not in ("sku", "shipping_methods")]
 _INT_DOC_FIELDS = [k for k in _INT_FIELDS if k != "availability_rank"]
 
@@ -187,7 +174,7 @@ def to_document(record: Record) -> dict[str, Any]:
     document_text = get("document_text")
     if document_text is None:  # a record that was never stored: its documents' titles
         document_text = " ".join(d.get("title") or "" for d in get("documents") or ())
-    pns = _part_numbers(record)
+    pns = part_numbers(record)
     popularity = get("popularity") or 0.0
     doc: dict[str, Any] = {
         "sku": record["sku"],
@@ -680,7 +667,7 @@ class TantivyBackend(TantivyIndex):
         doc = searcher.doc(address)
         source = orjson.loads(doc.get_first("source") or b"{}")
         part_number = plan.text.part_number if plan.text else None
-        exact = part_number is not None and _same_part_number(part_number, source)
+        exact = part_number is not None and same_part_number(part_number, source)
         explanation = None
         if plan.explain and query is not None:
             explanation = orjson.loads(query.explain(searcher, address).to_json())
@@ -705,7 +692,7 @@ class TantivyBackend(TantivyIndex):
         for score, address in result.hits:
             doc = searcher.doc(address)
             source = orjson.loads(doc.get_first("source") or b"{}")
-            exact = part_number is not None and _same_part_number(part_number, source)
+            exact = part_number is not None and same_part_number(part_number, source)
             explanation = None
             if plan.explain:
                 explanation = orjson.loads(query.explain(searcher, address).to_json())

@@ -5,28 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.text import normalize_part_number
+from catalog.text import same_part_number
 from indexer.elasticsearch.compile import STRICT_TOTAL, facet_group
 from indexer.plan import FacetResult, Hit, SearchPlan, SearchResult, TermsFilter
 from indexer.tantivy_backend import _facet_result
-
-
-def part_numbers(source: dict[str, Any]) -> list[str]:
-    values = []
-    for key in ("sku", "mpn", "gtin"):
-        raw = source.get(key)
-        if raw:
-            pn = normalize_part_number(str(raw))
-            values.append(pn)
-            if key == "gtin" and pn.startswith("0"):
-                values.append(pn.lstrip("0"))
-    return values
-
-
-def same_part_number(part_number: str, source: dict[str, Any]) -> bool:
-    """Whether the query is this product's SKU, MPN or GTIN (GTINs with or without leading 0s)."""
-    wanted = {part_number, part_number.lstrip("0")} if part_number.isdigit() else {part_number}
-    return any(pn in wanted for pn in part_numbers(source))
 
 
 def parse_hits(plan: SearchPlan, response: dict[str, Any]) -> tuple[int, list[Hit]]:
