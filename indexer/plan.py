@@ -113,6 +113,22 @@ class Assortment:
         return bool(self.exclude_categories or self.exclude_brands or self.exclude_skus)
 
 
+def values_passing(values: np.ndarray, filters: list[Filter]) -> np.ndarray:
+    """Which values pass every filter (a range, or a list of exact values); NaN passes none."""
+    ok = np.ones(values.shape, dtype=bool)
+    for flt in filters:
+        if isinstance(flt, RangeFilter):
+            if flt.gte is not None:
+                ok &= values >= flt.gte
+            if flt.lte is not None:
+                ok &= values <= flt.lte
+            if flt.gte is None and flt.lte is None:
+                ok &= ~np.isnan(values)
+        else:
+            ok &= np.isin(values, [float(v) for v in flt.values])
+    return ok
+
+
 @dataclass(frozen=True, eq=False)
 class CustomerPrices:
     """One buyer's own unit prices (P3, S13) in place of the catalog's ``field``: sorting by
@@ -129,6 +145,22 @@ class CustomerPrices:
     field: str = "price_per_piece"
     memo: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
     """An engine's compiled key filters for this buyer, by price filters (a few)."""
+
+    def corrections(self, price_filters: list[Filter]) -> tuple[np.ndarray, np.ndarray]:
+        """(keys of products the same filters on the catalog's prices would wrongly keep,
+        keys they would wrongly leave out) for this buyer: a backend filters the catalog's
+        price column and corrects by these few keys. Memoised per filters."""
+        memo_key = ("corrections", tuple(price_filters))
+        hit = self.memo.get(memo_key)
+        if hit is None:
+            keys, own, listed = self.everything()
+            ok_own = values_passing(own, price_filters)
+            ok_listed = values_passing(listed, price_filters)
+            hit = (keys[ok_listed & ~ok_own], keys[ok_own & ~ok_listed])
+            if len(self.memo) >= 32:
+                self.memo.pop(next(iter(self.memo)))
+            self.memo[memo_key] = hit
+        return hit
 
     def applies_to(self, plan: SearchPlan) -> bool:
         """Whether the plan sorts, filters or facets on the price (else the engine's own

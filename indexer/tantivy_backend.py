@@ -643,21 +643,18 @@ class TantivyBackend(TantivyIndex):
         products, and change the decision for fewer still (those near the range's ends), so
         the key lists stay short. A product without a price for the buyer passes no price
         filter. Kept on ``prices`` for the buyer's next searches with the same filters."""
-        memo_key = tuple(price_filters)
+        memo_key = ("tantivy", tuple(price_filters))
         hit = prices.memo.get(memo_key)
         if hit is not None:
             return hit
-        keys, own, listed = prices.everything()
-        ok_own, ok_listed = _in_ranges(own, price_filters), _in_ranges(listed, price_filters)
-        wrongly_in = keys[ok_listed & ~ok_own]
-        wrongly_out = keys[ok_own & ~ok_listed]
+        wrongly_in, wrongly_out = prices.corrections(price_filters)
         query = _and([self._filter_query(f) for f in price_filters])
         if wrongly_in.size:
             query = Q.boolean_query([(Occur.Must, query),
                                      (Occur.MustNot, _key_restriction(wrongly_in))])
         if wrongly_out.size:
             query = _or([query, _key_restriction(wrongly_out)])
-        if len(prices.memo) >= 16:
+        if len(prices.memo) >= 32:
             prices.memo.pop(next(iter(prices.memo)))
         prices.memo[memo_key] = query
         return query
@@ -896,22 +893,6 @@ def _split(word: str, searcher: tantivy.Searcher) -> list[list[str]] | None:
         if min(left_df, right_df) > best_df:
             best, best_df = [left, right], min(left_df, right_df)
     return best
-
-
-def _in_ranges(values: np.ndarray, filters: list[Filter]) -> np.ndarray:
-    """Which values pass every filter (a range, or a list of exact values); NaN passes none."""
-    ok = np.ones(values.shape, dtype=bool)
-    for flt in filters:
-        if isinstance(flt, RangeFilter):
-            if flt.gte is not None:
-                ok &= values >= flt.gte
-            if flt.lte is not None:
-                ok &= values <= flt.lte
-            if flt.gte is None and flt.lte is None:
-                ok &= ~np.isnan(values)
-        else:
-            ok &= np.isin(values, [float(v) for v in flt.values])
-    return ok
 
 
 def _key_restriction(keys: np.ndarray) -> tantivy.Query:

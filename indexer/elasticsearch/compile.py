@@ -217,17 +217,39 @@ PRICE_FIELDS = ("price_per_piece", "price_per_package")
 
 
 def price_field(field: str) -> str:
-    """The index field a price filter, price facet or price sort reads.
+    """The index field a price facet or price sort reads: the catalog's list price
+    (``price_per_piece`` / ``price_per_package``).
 
-    Today every price is the catalog's list price, indexed as ``price_per_piece`` /
-    ``price_per_package``. Customer-specific prices are being designed (they are not in the
-    plan yet); when the plan carries them, this is the one place that chooses what a price
-    means for the asking customer (for instance a per-price-list field added to the mapping,
-    or a runtime field), and ``mappings`` gains that field. Until then: the field itself."""
+    A buyer's own prices (``plan.customer_prices``) reach price *filters* through
+    :func:`plan_filter` (the list-price filter corrected by product keys). Sorting and the
+    price facet by a buyer's own prices are not compiled for Elasticsearch yet: they read the
+    list price here (the embedded engine computes them from the buyer's price array). This is
+    the place to change when they are, e.g. with a script sort and script range aggregation
+    over the corrections, or per-price-list fields added to ``mappings``."""
     return field
 
 
 # -- filters -----------------------------------------------------------------------------
+def plan_filter(plan: SearchPlan, flt: Filter) -> Query:
+    """A filter of the plan; with a buyer's own prices, a price filter is the same filter on
+    the catalog's price column corrected by the few product keys where the buyer's price
+    decides otherwise (``CustomerPrices.corrections``), as on the embedded engine."""
+    prices = plan.customer_prices
+    if prices is None or flt.field != prices.field:
+        return compile_filter(flt)
+    wrongly_in, wrongly_out = prices.corrections([flt])
+    query = compile_filter(flt)
+    if wrongly_in.size:
+        query = Q("bool", filter=[query], must_not=[_keys(wrongly_in)])
+    if wrongly_out.size:
+        query = Q("bool", should=[query, _keys(wrongly_out)], minimum_should_match=1)
+    return query
+
+
+def _keys(keys: Any) -> Query:
+    return Q("terms", sku_key=[int(k) for k in keys])
+
+
 def compile_filter(flt: Filter) -> Query:
     spec = BY_NAME[flt.field]
     if isinstance(flt, TermsFilter):
@@ -376,8 +398,8 @@ def compile_search(plan: SearchPlan, doc_freq: DocFreq | None = None) -> dict[st
     text and ``aggregations.strict_total`` says how many do; when none do the caller asks
     again with :func:`compile_facets` for counts over ``text`` (as the embedded engine)."""
     text_q = compile_text(plan.text, doc_freq) if plan.text is not None else None
-    buyer = [(f.field, compile_filter(f)) for f in plan.filters]
-    fixed = [compile_filter(f) for f in plan.fixed_filters]
+    buyer = [(f.field, plan_filter(plan, f)) for f in plan.filters]
+    fixed = [plan_filter(plan, f) for f in plan.fixed_filters]
     if plan.assortment is not None and (assortment := compile_assortment(plan.assortment)):
         fixed.append(assortment)
     narrow = (compile_text(plan.facet_text, doc_freq)
@@ -459,7 +481,7 @@ def compile_knn(plan: SearchPlan, vector: list[float], k: int, num_candidates: i
     filters, assortment; hidden and pinned products left out): ``POST <alias>/_search``.
     Hybrid search fuses these with the lexical hits in ``ranking`` (reciprocal rank fusion,
     the same code as on the embedded engine)."""
-    allowed = [compile_filter(f) for f in [*plan.filters, *plan.fixed_filters]]
+    allowed = [plan_filter(plan, f) for f in [*plan.filters, *plan.fixed_filters]]
     if plan.assortment is not None and (assortment := compile_assortment(plan.assortment)):
         allowed.append(assortment)
     hidden = [*plan.exclude_skus, *plan.skip_skus]

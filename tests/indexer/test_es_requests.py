@@ -265,7 +265,8 @@ def test_analysis_and_template_golden() -> None:
 
 def test_every_price_filter_facet_and_sort_goes_through_the_price_hook(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Customer prices are not designed yet; ``price_field`` is where they will plug in."""
+    """Price facets and price sorting read ``price_field`` (where buyers' own prices will plug
+    in for them; price filters already take them through ``plan_filter``)."""
     import indexer.elasticsearch.compile as compile_module
 
     monkeypatch.setattr(compile_module, "price_field", lambda field: f"{field}_customer")
@@ -298,3 +299,34 @@ def test_every_mapped_field_has_a_known_type_and_known_parameters() -> None:
         check(name, spec)
     with pytest.raises(AssertionError):
         check("x", {"type": "keyword", "analyzer": "b2b_stem"})  # keywords take no analyzer
+
+
+def test_a_buyers_price_filter_is_the_list_price_filter_corrected_by_keys() -> None:
+    import numpy as np
+
+    from catalog.keys import product_keys
+    from indexer.plan import CustomerPrices
+
+    skus = [r["sku"] for r in FIXED]
+    keys = product_keys(skus)
+    listed = np.array([r["price_per_piece"] for r in FIXED], dtype=np.float64)
+    own = listed.copy()
+    own[skus.index("FAS-000002")] = 0.5   # list 0.2: the buyer pays more, out of ..0.3
+    own[skus.index("ELE-000006")] = 0.25  # list 34.9: a contract price, into ..0.3
+    by_key = dict(zip(keys.tolist(), own.tolist(), strict=True))
+    prices = CustomerPrices(lambda k: np.array([by_key.get(int(x), np.nan) for x in k]),
+                            lambda: (keys, own, listed))
+    plan = SearchPlan(filters=[RangeFilter("price_per_piece", None, 0.3)], limit=20,
+                      customer_prices=prices)
+    body = compile_search(plan)
+    check_search_body(body)
+    text = json.dumps(body)
+    wrongly_in, wrongly_out = (int(keys[skus.index(s)]) for s in ("FAS-000002", "ELE-000006"))
+    price_filter = body["query"]["bool"]["filter"][0]["bool"]
+    assert price_filter["should"][0]["bool"]["must_not"] == [
+        {"terms": {"sku_key": [wrongly_in]}}]
+    assert price_filter["should"][1] == {"terms": {"sku_key": [wrongly_out]}}
+    assert '"lte": 0.3' in text
+    # an anonymous plan: the list price filter alone
+    plain = compile_search(replace(plan, customer_prices=None))
+    assert "sku_key" not in json.dumps(plain)
