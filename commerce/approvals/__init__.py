@@ -1,0 +1,1 @@
+"""Approval rules and decisions on orders (C7, C10)."""
