@@ -29,9 +29,11 @@ from api.routers import (
 from catalog.settings import Settings, get_settings
 from commerce.assortments import router as assortments_router
 from commerce.audit import router as audit_router
+from commerce.carts import router as carts_router
 from commerce.companies import router as companies_router
 from commerce.db import session_factory
 from commerce.prices import router as prices_router
+from commerce.quickorder import router as quickorder_router
 from commerce.roles import router as roles_router
 from commerce.users import router as users_router
 
@@ -72,4 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # price lists, discounts, VAT, quotes and assortments (issue 7)
     for price_module in (prices_router, assortments_router):
         app.include_router(price_module.router)
+    # carts, saved lists, quick order and shopping-list import (issue 8, W2)
+    for cart_module in (quickorder_router, carts_router):
+        app.include_router(cart_module.router)
     return app
