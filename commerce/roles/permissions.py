@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, str] = {
     "approvals.configure": "configure the company's approval workflows",
     "invoices.read": "see the company's invoices",
     "invoices.approve": "set an invoice's status (after which its data cannot change)",
+    # credit and payment terms (issue 8)
+    "payments.record": "record customers' payments of orders bought on credit",
 }
 
 DELEGABLE = frozenset({"approvals.orders", "approvals.invoices", "approvals.withdraw",
@@ -63,7 +65,7 @@ SELLER_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "accounts.read", "accounts.manage", "audit.read", "delegations.manage",
         "prices.read", "prices.manage", "assortments.manage",
         "orders.read", "orders.read_all", "orders.place", "orders.edit", "orders.cancel",
-        "invoices.read"})),
+        "invoices.read", "payments.record"})),
 }
 
 _ORDERING = frozenset({"company.read", "prices.read", "orders.read", "orders.place",
@@ -87,7 +89,8 @@ CUSTOMER_ROLES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 SELLER_SCOPED = frozenset({"companies.read", "companies.manage", "companies.act_as",
-                           "users.manage", "roles.manage", "keys.manage", "catalog.import"})
+                           "users.manage", "roles.manage", "keys.manage", "catalog.import",
+                           "payments.record"})
 """Permissions that only seller-side roles can hold (a custom role may not include them)."""
 
 
