@@ -31,6 +31,7 @@ from commerce.assortments import router as assortments_router
 from commerce.audit import router as audit_router
 from commerce.carts import router as carts_router
 from commerce.companies import router as companies_router
+from commerce.credit import router as credit_router
 from commerce.db import session_factory
 from commerce.prices import router as prices_router
 from commerce.quickorder import router as quickorder_router
@@ -77,4 +78,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # carts, saved lists, quick order and shopping-list import (issue 8, W2)
     for cart_module in (quickorder_router, carts_router):
         app.include_router(cart_module.router)
+    # credit limits, payment terms, payments and the overview (issue 8, C12, C13)
+    app.include_router(credit_router.router)
     return app

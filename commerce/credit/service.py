@@ -179,16 +179,19 @@ class CreditService:
         tx.flush()
 
     def record_payment(self, tx: Session, actor: Any, order_id: int, amount_units: int,
-                       paid_at: datetime) -> dict[str, Any]:
+                       paid_at: datetime, *, company_id: int | None = None) -> dict[str, Any]:
         """A payment of ``amount_units`` (price units) for the order; reduces what is
-        outstanding; the receivable is paid when nothing is left. Audited."""
+        outstanding; the receivable is paid when nothing is left. Audited. ``company_id``:
+        the order must be that company's (404 otherwise)."""
         if isinstance(amount_units, bool) or not isinstance(amount_units, int) \
                 or amount_units <= 0:
             raise InvalidInput("the amount must be more than 0", field="amount")
         repo = CreditRepository(tx)
         found = repo.receivable_of_order(order_id)
-        if found is None:
-            raise NotFound(f"no order {order_id} on credit", field="order_id")
+        if found is None or company_id not in (None, found.company_id):
+            raise NotFound(f"no order {order_id} on credit"
+                           + (f" in company {company_id}" if company_id else ""),
+                           field="order_id")
         account = repo.lock_account(found.company_id)
         found = repo.receivable_of_order(order_id)
         assert found is not None
