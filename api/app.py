@@ -27,12 +27,14 @@ from api.routers import (
     web,
 )
 from catalog.settings import Settings, get_settings
+from commerce.approvals import router as approvals_router
 from commerce.assortments import router as assortments_router
 from commerce.audit import router as audit_router
 from commerce.carts import router as carts_router
 from commerce.companies import router as companies_router
 from commerce.credit import router as credit_router
 from commerce.db import session_factory
+from commerce.orders import router as orders_router
 from commerce.prices import router as prices_router
 from commerce.quickorder import router as quickorder_router
 from commerce.roles import router as roles_router
@@ -80,4 +82,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(cart_module.router)
     # credit limits, payment terms, payments and the overview (issue 8, C12, C13)
     app.include_router(credit_router.router)
+    # orders and approval workflows (issue 8, C6, C7, C10)
+    for order_module in (orders_router, approvals_router):
+        app.include_router(order_module.router)
     return app
