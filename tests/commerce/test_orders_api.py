@@ -1,0 +1,204 @@
+"""Orders through the HTTP API on SQLite and PostgreSQL: submission with frozen prices,
+idempotency, the state machine (every illegal transition, generated from the table), credit
+reservation and release, visibility by role and the list's filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from commerce.credit.service import CreditService
+from commerce.orders.models import ORDER_STATUSES, Order
+from commerce.orders.service import TRANSITIONS
+from tests.commerce.accounts_world import make_world
+from tests.commerce.orders_world import Shop, make_shop, shop  # noqa: F401 - fixture
+from tests.factories import make_record
+
+
+def _receivables(s: Shop) -> dict[int, str]:
+    with s.world.uow() as tx:
+        rows = CreditService().receivables(tx, s.company)
+    return {int(r["order_id"]): str(r["status"]) for r in rows}
+
+
+def test_no_rule_approves_and_places_at_once_with_frozen_prices(shop: Shop) -> None:  # noqa: F811
+    order = shop.submit({"DR-1": 2, "PA-1": 3, "DR-1 ": 1}, country=None)
+    assert order["status"] == "placed"
+    assert [(x["sku"], x["qty"], x["unit_net"], x["net_total"]) for x in order["lines"]] == [
+        ("DR-1", 3, "100.00", "300.00"), ("PA-1", 3, "10.00", "30.00")]
+    assert order["net_total"] == "330.00"
+    assert [(h["from"], h["to"]) for h in order["history"]] == [
+        (None, "pending_approval"), ("pending_approval", "approved"), ("approved", "placed")]
+    assert all(h["actor_id"] == shop.buyer.id and h["at"] for h in order["history"])
+    assert _receivables(shop) == {order["id"]: "open"}  # credit reserved when placed
+    # a later price change does not touch the order
+    shop.world.store.upsert([make_record("DR-1", "Drill", category="Tools > Drills",
+                                         brand="Bosch", price_per_piece=999.0, currency="EUR")])
+    again = shop.get(order["id"])
+    assert (again["net_total"], again["lines"][0]["unit_net"]) == ("330.00", "100.00")
+
+
+def test_same_idempotency_key_gives_one_order(shop: Shop) -> None:  # noqa: F811
+    c = shop.world.client
+    body = {"lines": [{"sku": "SA-1", "qty": 2}]}
+    headers = {**shop.buyer.headers, "Idempotency-Key": "retry-1"}
+    first = c.post("/v1/orders", json=body, headers=headers)
+    second = c.post("/v1/orders", json=body, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["id"] == second.json()["id"]
+    listed = c.get("/v1/orders", headers=shop.buyer.headers).json()["orders"]
+    assert [o["id"] for o in listed] == [first.json()["id"]]
+    other = c.post("/v1/orders", json={"lines": [{"sku": "SA-1", "qty": 3}]}, headers=headers)
+    assert (other.status_code, other.json()["field"]) == (409, "Idempotency-Key")
+    # the key is the buyer's: another buyer's same key is another order
+    third = c.post("/v1/orders", json=body, headers={**shop.buyer2.headers,
+                                                      "Idempotency-Key": "retry-1"})
+    assert third.status_code == 201 and third.json()["id"] != first.json()["id"]
+    missing = c.post("/v1/orders", json=body, headers=shop.buyer.headers)
+    assert (missing.status_code, missing.json()["field"]) == (400, "Idempotency-Key")
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({"lines": []}, 400, "lines"),
+    ({"lines": [{"sku": "NOPE", "qty": 1}]}, 404, "sku"),
+    ({"lines": [{"sku": "DR-1", "qty": 0}]}, 400, "lines[0].qty"),
+    ({"lines": [{"sku": "DR-1", "qty": 1}], "currency": "XXX"}, 400, "currency"),
+    ({"lines": [{"sku": "DR-1", "qty": 1}], "currency": "USD"}, 400, "lines"),  # no USD price
+    ({"lines": [{"sku": "DR-1", "qty": 1}], "department_id": 999}, 404, "department_id"),
+    ({}, 400, "lines"),
+])
+def test_bad_submissions_name_the_field_and_create_nothing(shop: Shop, body: dict[str, Any],  # noqa: F811
+                                                            status: int, field: str) -> None:
+    r = shop.world.client.post("/v1/orders", json=body,
+                               headers={**shop.buyer.headers, "Idempotency-Key": "bad"})
+    assert (r.status_code, r.json().get("field")) == (status, field), r.text
+    assert shop.world.client.get("/v1/orders", headers=shop.buyer.headers).json()["orders"] == []
+
+
+def test_happy_path_through_every_state(shop: Shop) -> None:  # noqa: F811
+    shop.rule([{"roles": ["approver"]}], currency="EUR", min_net_total="100")
+    order = shop.submit({"DR-1": 1})
+    assert order["status"] == "pending_approval"
+    oid = order["id"]
+    assert shop.act(oid, "approve", shop.approver)["status"] == "approved"
+    assert _receivables(shop) == {}  # not placed yet: nothing reserved
+    assert shop.act(oid, "place", shop.buyer)["status"] == "placed"
+    for step in ("confirmed", "shipped", "delivered", "completed"):
+        assert shop.act(oid, "status", shop.admin, status=step, reason=f"{step}!")["status"] \
+            == step
+    history = shop.get(oid)["history"]
+    assert [h["to"] for h in history] == ["pending_approval", "approved", "placed", "confirmed",
+                                          "shipped", "delivered", "completed"]
+    assert history[-1]["reason"] == "completed!" and history[-1]["actor_id"] == shop.admin.id
+    assert history[-1]["acting_for_company_id"] == shop.company  # a seller acting, recorded
+
+
+# what each target status is asked for with, and by whom
+_ACTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "approved": ("approve", "approver", {}),
+    "rejected": ("reject", "approver", {"reason": "no"}),
+    "placed": ("place", "buyer", {}),
+    "confirmed": ("status", "admin", {"status": "confirmed"}),
+    "shipped": ("status", "admin", {"status": "shipped"}),
+    "delivered": ("status", "admin", {"status": "delivered"}),
+    "completed": ("status", "admin", {"status": "completed"}),
+    "cancelled": ("cancel", "buyer", {}),
+    "pending_approval": ("withdraw", "approver", {}),
+}
+ILLEGAL = [(a, b) for a in ORDER_STATUSES for b in ORDER_STATUSES
+           if a != b and b not in TRANSITIONS[a]]
+
+
+def test_the_transition_table_covers_every_status() -> None:
+    assert set(TRANSITIONS) == set(ORDER_STATUSES) == set(_ACTIONS)
+    assert len(ILLEGAL) > 50
+
+
+def test_every_illegal_transition_is_409(shop: Shop) -> None:  # noqa: F811
+    shop.rule([{"roles": ["approver"]}])
+    oid = shop.submit({"GL-1": 1})["id"]
+    for current, target in ILLEGAL:
+        with shop.world.uow() as tx:
+            tx.execute(update(Order).where(Order.id == oid).values(status=current))
+        action, who, body = _ACTIONS[target]
+        r = shop.world.client.post(f"/v1/orders/{oid}/{action}", json=body or None,
+                                   headers=getattr(shop, who).headers)
+        assert r.status_code == 409, (current, target, r.text)
+        assert f"from {current} to {target}" in r.json()["detail"], (current, target, r.text)
+        assert shop.get(oid)["status"] == current  # nothing changed
+
+
+def test_cancel_releases_credit_and_is_recorded(shop: Shop) -> None:  # noqa: F811
+    order = shop.submit({"SA-1": 1})
+    assert _receivables(shop) == {order["id"]: "open"}
+    done = shop.act(order["id"], "cancel", shop.buyer, reason="ordered twice")
+    assert done["status"] == "cancelled"
+    assert done["history"][-1]["reason"] == "ordered twice"
+    assert _receivables(shop) == {order["id"]: "cancelled"}
+    shop.act(order["id"], "cancel", shop.buyer, expect=409)
+
+
+def test_prepayment_company_order_stays_approved_until_placed(store: Any, tmp_path: Any) -> None:
+    for world in make_world(store, tmp_path):
+        s = make_shop(world, credit=False)
+        order = s.submit({"SA-1": 1})
+        assert order["status"] == "approved"
+        assert order["history"][-1]["reason"].startswith("not placed: ")
+        r = world.client.post(f"/v1/orders/{order['id']}/place", headers=s.buyer.headers)
+        assert (r.status_code, r.json()["error"]) == (409, "PrepaymentRequired")
+
+
+def test_seller_steps_need_a_seller(shop: Shop) -> None:  # noqa: F811
+    oid = shop.submit()["id"]
+    r = shop.world.client.post(f"/v1/orders/{oid}/status", json={"status": "confirmed"},
+                               headers=shop.buyer.headers)
+    assert r.status_code == 403
+    r = shop.world.client.post(f"/v1/orders/{oid}/status", json={"status": "placed"},
+                               headers=shop.admin.headers)
+    assert (r.status_code, r.json()["field"]) == (400, "status")
+
+
+def test_visibility_by_role_and_filters(shop: Shop) -> None:  # noqa: F811
+    c = shop.world.client
+    dep = c.post(f"/v1/companies/{shop.company}/departments", json={"name": "Site B"},
+                 headers=shop.cadm.headers).json()["id"]
+    mine = shop.submit({"DR-1": 1})["id"]  # 100
+    theirs = shop.submit({"PA-1": 1}, by=shop.buyer2, department_id=dep)["id"]  # 10
+    big = shop.submit({"DR-1": 5}, by=shop.buyer2)["id"]  # 500
+    # a buyer sees its own orders only; others' are 404 (not 403)
+    assert c.get(f"/v1/orders/{theirs}", headers=shop.buyer.headers).status_code == 404
+    own = c.get("/v1/orders", headers=shop.buyer.headers).json()
+    assert (own["scope"], [o["id"] for o in own["orders"]]) == ("own", [mine])
+    assert c.get(f"/v1/orders?buyer_id={shop.buyer2.id}",
+                 headers=shop.buyer.headers).json()["orders"] == []
+    # purchasing manager and approver (orders.read_all), the seller: the whole company
+    for who in (shop.pm, shop.approver, shop.admin):
+        listed = c.get("/v1/orders", headers=who.headers).json()
+        assert [o["id"] for o in listed["orders"]] == [big, theirs, mine], who
+        assert shop.get(theirs, by=who)["id"] == theirs
+
+    def ids(query: str) -> list[int]:
+        r = c.get(f"/v1/orders?{query}", headers=shop.pm.headers)
+        assert r.status_code == 200, r.text
+        return [o["id"] for o in r.json()["orders"]]
+
+    assert ids(f"buyer_id={shop.buyer2.id}") == [big, theirs]
+    assert ids(f"department_id={dep}") == [theirs]
+    assert ids("min_total=50&max_total=200") == [mine]
+    assert ids("status=placed") == [big, theirs, mine]
+    assert ids("status=cancelled,rejected") == []
+    assert ids("created_from=2000-01-01T00:00:00Z&created_to=2001-01-01T00:00:00Z") == []
+    assert ids("created_from=2000-01-01T00:00:00") == [big, theirs, mine]
+    assert ids("limit=1") == [big]
+    bad = c.get("/v1/orders?status=lost", headers=shop.pm.headers)
+    assert (bad.status_code, bad.json()["field"]) == (400, "status")
+    # another company's people and its listing
+    stranger = shop.world.session(shop.world.user(company=shop.other,
+                                                  roles=("company_admin",)), company=shop.other)
+    assert c.get(f"/v1/orders/{mine}", headers=stranger.headers).status_code == 404
+    assert c.get(f"/v1/orders?company_id={shop.company}",
+                 headers=stranger.headers).status_code == 404
+    assert c.get("/v1/orders", headers=stranger.headers).json()["orders"] == []
