@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from commerce.companies.models import Company
@@ -49,9 +50,17 @@ class CreditRepository:
             .with_for_update().execution_options(populate_existing=True)
         ).scalar_one_or_none()
 
-    def add_account(self, account: CreditAccount) -> None:
-        self.tx.add(account)
-        self.tx.flush()
+    def ensure_account(self, company_id: int, now: datetime) -> CreditAccount:
+        """The company's account row, created when missing (two first terms at once: the
+        second insert waits for the first and does nothing), locked like :meth:`lock_account`."""
+        dialect = self.tx.get_bind().dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.tx.execute(insert_(CreditAccount).values(
+            company_id=company_id, outstanding_units=0, version=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["company_id"]))
+        account = self.lock_account(company_id)
+        assert account is not None
+        return account
 
     def account(self, company_id: int) -> CreditAccount | None:
         return self.tx.execute(

@@ -237,7 +237,7 @@ class CreditService:
                   ) -> dict[str, Any]:
         """Replace the company's terms (validated; audited with before and after)."""
         repo = CreditRepository(tx)
-        account = repo.lock_account(company_id)
+        repo.ensure_account(company_id, self.clock())
         old = repo.terms(company_id)
         mode = data.get("mode")
         if mode not in MODES:
@@ -278,9 +278,6 @@ class CreditService:
         old.mode, old.limit_units, old.currency = mode, limit_units, currency
         old.term_days, old.limit_scope = term_days, scope
         old.updated_at, old.updated_by = now, user_id
-        if account is None:
-            repo.add_account(CreditAccount(company_id=company_id, outstanding_units=0,
-                                           version=0, updated_at=now))
         tx.flush()
         after = self._terms_dict(old)
         audit.record(tx, actor, "credit_terms.update", ("company", company_id),

@@ -120,3 +120,35 @@ def test_credit_concurrent_releases_free_each_order_once(store: CatalogStore,
     ok3, errors3, highest = _place_concurrently(store, company, "reserve",
                                                 list(range(100, 100 + THREADS)))
     assert not errors3 and len(ok3) == FIT and highest <= FIT * AMOUNT
+
+
+def test_credit_first_terms_set_concurrently_create_one_account(store: CatalogStore) -> None:
+    store.migrate()
+    factory = session_factory(store.engine)
+    with unit_of_work(factory) as tx:
+        row = Company(name="New", status="active", created_at=datetime(2026, 1, 1))
+        tx.add(row)
+        tx.flush()
+        company_id = int(row.id)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def run(limit: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(factory) as tx:
+                CreditService(clock=_slow_clock).set_terms(tx, "test", company_id, {
+                    "mode": "trade_credit", "limit": limit, "currency": "EUR",
+                    "term_days": 30})
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(100, 108)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    with unit_of_work(factory) as tx:
+        terms = CreditService().terms(tx, company_id)
+    assert terms["mode"] == "trade_credit" and terms["limit"] in {f"{n}.00" for n in range(100, 108)}
