@@ -553,7 +553,8 @@ class OrderService:
         fresh = self._priced_lines(tx, order.company_id, requote, order.currency,
                                    order.country) if requote else []
         before = {sku: x.qty for sku, x in lines.items()}
-        order_of = {sku: i for i, sku in enumerate([*lines, *[s for s, _ in requote]])}
+        order_of = {sku: i for i, sku in enumerate(dict.fromkeys(
+            [*lines, *[s for s, _ in requote]]))}
         new_lines = [OrderLine(order_id=order.id, sku=x.sku, qty=x.qty, unit_net=x.unit_net,
                                unit_gross=x.unit_gross, net_total=x.net_total,
                                gross_total=x.gross_total, category=x.category, brand=x.brand)
