@@ -17,7 +17,6 @@ The orders engineer's entry points: :meth:`CartService.lines_for_order` and
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -443,26 +442,26 @@ class CartService:
                        "gross": str(gross) if gross_known else None, "currency": currency,
                        "complete": unpriced == 0, "unpriced_lines": unpriced},
             "notices": notices, "shares": shares,
-            "approval_path": self._approval_path(tx, principal, out_lines, products)}
+            "approval_path": self._approval_path(tx, principal, out_lines, products, currency,
+                                                 country)}
 
     @staticmethod
     def _approval_path(tx: Session, principal: Principal, lines: list[dict[str, Any]],
-                       products: dict[str, Any]) -> Any:
-        # The approval rules are the approvals package's (built in parallel, issue 8): the
-        # cart shows its preview when the package is installed.
-        # TODO(issue 8): drop the existence check once commerce.approvals is merged.
-        if importlib.util.find_spec("commerce.approvals") is None or \
-                importlib.util.find_spec("commerce.approvals.service") is None:
-            return None
-        from commerce.approvals.service import ApprovalService  # type: ignore[import-not-found]
+                       products: dict[str, Any], currency: str, country: str | None) -> Any:
+        """The approvals package's preview (C10) of an order of the cart's lines: which rules
+        match and who must approve, per tier. The approval logic is that package's."""
+        from commerce.approvals.service import ApprovalService
 
+        if not lines:
+            return None
         preview_lines = [{"sku": x["sku"], "qty": x["qty"],
                           "net_total": Decimal(x["net_total"]) if x["net_total"] else None,
                           "category": products[x["sku"]].category if x["sku"] in products
                           else None,
                           "brand": products[x["sku"]].brand if x["sku"] in products else None}
                          for x in lines]
-        return ApprovalService().preview(tx, principal, preview_lines)
+        return ApprovalService().preview(tx, principal, preview_lines, currency=currency,
+                                         country=country)
 
     # -- saved lists -----------------------------------------------------------------------
     def saved_list_for(self, tx: Session, principal: Principal, list_id: Any,

@@ -78,6 +78,22 @@ def _list_id(cell: Cell) -> int:
         return int(saved.id)
 
 
+def _mapping_id(cell: Cell) -> int:
+    from commerce.quickorder.models import CustomerPartNumber
+
+    _product(cell)
+    with cell.world.uow() as tx:
+        row = CustomerPartNumber(company_id=cell.company_id, part_number="P1", part_key="p1",
+                                 sku=SKU, created_at=now_utc())
+        tx.add(row)
+        tx.flush()
+        return int(row.id)
+
+
+COMPANY_READ = "401 ok ok ok ok ok ok ok"
+COMPANY_READ_OTHER = "401 ok 404 404 404 404 404 404"
+COMPANY_MANAGE = "401 ok ok ok 403 403 403 403"
+COMPANY_MANAGE_OTHER = "401 ok 404 404 403 403 403 403"
 CART = {"cart_id": _cart_id}
 ROWS = [
     Row("GET", "/v1/carts", PLACE),
@@ -113,4 +129,17 @@ ROWS = [
         fill={"list_id": _list_id}, body={"shared": True}),
     Row("DELETE", "/v1/carts/saved-lists/{list_id}", PLACE, PLACE_OTHER, ok=204,
         fill={"list_id": _list_id}),
+    # quick order and shopping-list import
+    Row("POST", "/v1/carts/{cart_id}/quick-order", PLACE, PLACE_OTHER, fill=CART,
+        body={"text": f"{SKU} 2\nUNKNOWN 1"}),
+    Row("POST", "/v1/carts/{cart_id}/import", PLACE, PLACE_OTHER, fill=CART,
+        files=lambda c: {"file": ("list.csv", f"sku;qty\n{SKU};3\n".encode(), "text/csv")}),
+    # customers' part numbers
+    Row("GET", "/v1/companies/{company_id}/part-numbers", COMPANY_READ, COMPANY_READ_OTHER),
+    Row("POST", "/v1/companies/{company_id}/part-numbers", COMPANY_MANAGE, COMPANY_MANAGE_OTHER,
+        body=lambda c: {"part_numbers": [{"part_number": "OUR-1", "sku": _product(c)}]}),
+    Row("PUT", "/v1/companies/{company_id}/part-numbers", COMPANY_MANAGE, COMPANY_MANAGE_OTHER,
+        body=lambda c: {"part_numbers": [{"part_number": "OUR-2", "sku": _product(c)}]}),
+    Row("DELETE", "/v1/companies/{company_id}/part-numbers/{mapping_id}", COMPANY_MANAGE,
+        COMPANY_MANAGE_OTHER, ok=204, fill={"mapping_id": _mapping_id}),
 ]
