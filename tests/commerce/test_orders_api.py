@@ -202,3 +202,74 @@ def test_visibility_by_role_and_filters(shop: Shop) -> None:  # noqa: F811
     assert c.get(f"/v1/orders?company_id={shop.company}",
                  headers=stranger.headers).status_code == 404
     assert c.get("/v1/orders", headers=stranger.headers).json()["orders"] == []
+
+
+def test_order_from_a_cart_empties_it(shop: Shop) -> None:  # noqa: F811
+    c, h = shop.world.client, shop.buyer.headers
+    cart = c.post("/v1/carts", json={"name": "Main"}, headers=h).json()["id"]
+    for sku, qty in (("SA-1", 2), ("GL-1", 4)):
+        assert c.post(f"/v1/carts/{cart}/lines", json={"sku": sku, "qty": qty},
+                      headers=h).status_code == 201
+    headers = {**h, "Idempotency-Key": "cart-1"}
+    order = c.post("/v1/orders", json={"cart_id": cart}, headers=headers)
+    assert order.status_code == 201, order.text
+    assert [(x["sku"], x["qty"]) for x in order.json()["lines"]] == [("SA-1", 2), ("GL-1", 4)]
+    assert order.json()["cart_id"] == cart
+    assert c.get(f"/v1/carts/{cart}", headers=h).json()["lines"] == []
+    # the retry finds the order (the cart is empty by now)
+    again = c.post("/v1/orders", json={"cart_id": cart}, headers=headers)
+    assert (again.status_code, again.json()["id"]) == (200, order.json()["id"])
+    # another buyer's cart does not exist for this one; an empty cart orders nothing
+    r = c.post("/v1/orders", json={"cart_id": cart},
+               headers={**shop.buyer2.headers, "Idempotency-Key": "cart-2"})
+    assert r.status_code == 404
+    r = c.post("/v1/orders", json={"cart_id": cart}, headers={**h, "Idempotency-Key": "cart-3"})
+    assert (r.status_code, r.json()["field"]) == (400, "cart_id")
+    r = c.post("/v1/orders", json={"cart_id": cart, "lines": [{"sku": "SA-1", "qty": 1}]},
+               headers={**h, "Idempotency-Key": "cart-4"})
+    assert (r.status_code, r.json()["field"]) == (400, "lines")
+
+
+def _submit_together(world: Any, principal: Any, n: int) -> list[int]:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from commerce.orders.service import OrderService, Submission
+
+    barrier = Barrier(n)
+    sub = Submission(None, [("SA-1", 1)], "EUR", None, None)
+
+    def submit(_: int) -> int:
+        barrier.wait()
+        with world.uow() as tx:
+            return int(OrderService().submit(tx, principal, "same", sub)[0]["id"])
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(submit, range(n)))
+
+
+@pytest.mark.integration
+def test_concurrent_retries_create_one_order_on_postgresql(tmp_path: Any) -> None:
+    """Ten submissions with one key at the same moment (own sessions): one order, and every
+    request answers with it."""
+    from commerce.identity import now_utc, principal_for
+    from commerce.users.models import AuthSession, User
+    from commerce.users.passwords import token_hash
+    from tests.conftest import _postgres_store
+
+    stores = _postgres_store()
+    store = next(stores)
+    worlds = make_world(store, tmp_path)
+    world = next(worlds)
+    try:
+        s = make_shop(world)
+        with world.uow() as tx:
+            principal = principal_for(tx, tx.get(AuthSession, token_hash(s.buyer.token)),
+                                      tx.get(User, s.buyer.id), "bearer", now_utc())
+        ids = _submit_together(world, principal, 10)
+        assert len(set(ids)) == 1
+        with world.uow() as tx:
+            assert tx.query(Order).count() == 1
+    finally:
+        worlds.close()
+        stores.close()  # drops the schema
