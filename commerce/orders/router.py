@@ -66,17 +66,19 @@ def list_orders(tx: Tx, principal: Read, company_id: int | None = None,
                 status: Annotated[list[str] | None, Query()] = None,
                 created_from: datetime | None = None, created_to: datetime | None = None,
                 min_total: str | None = None, max_total: str | None = None,
-                before_id: int | None = None,
+                before_id: int | None = None, awaiting_me: bool = False,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     """Newest first. ``status`` may repeat (or be comma-separated); ``created_to`` is
-    exclusive; totals are net. Past orders are included (nothing is archived away)."""
+    exclusive; totals are net. Past orders are included (nothing is archived away).
+    ``awaiting_me=true``: the orders waiting for the caller's approval (an approver's inbox,
+    a substitute's too)."""
     statuses = tuple(s.strip() for value in status or [] for s in value.split(",") if s.strip())
     return service.search(tx, principal, company_id=company_id, buyer_id=buyer_id,
                           department_id=department_id, statuses=statuses,
                           created_from=_naive(created_from), created_to=_naive(created_to),
                           min_total=_decimal(min_total, "min_total"),
                           max_total=_decimal(max_total, "max_total"), before_id=before_id,
-                          limit=limit)
+                          limit=limit, awaiting_me=awaiting_me)
 
 
 @router.get("/v1/orders/{order_id}")

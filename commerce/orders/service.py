@@ -431,9 +431,12 @@ class OrderService:
                statuses: tuple[str, ...] = (), created_from: datetime | None = None,
                created_to: datetime | None = None, min_total: Decimal | None = None,
                max_total: Decimal | None = None, before_id: int | None = None,
-               limit: int = 100) -> dict[str, Any]:
+               limit: int = 100, awaiting_me: bool = False) -> dict[str, Any]:
         """Orders the principal may see, newest first. Without ``orders.read_all`` a customer
-        sees its own orders only (``buyer_id`` of someone else: an empty list)."""
+        sees its own orders only (``buyer_id`` of someone else: an empty list).
+        ``awaiting_me``: the orders waiting for the principal's decision (the current tier
+        names it, its role or the user it stands in for), also for an approver or substitute
+        without ``orders.read_all``."""
         bad = [s for s in statuses if s not in ORDER_STATUSES]
         if bad:
             raise InvalidInput(f"unknown status {bad[0]!r} (one of {', '.join(ORDER_STATUSES)})",
@@ -444,6 +447,8 @@ class OrderService:
                 raise InvalidInput("company_id is required (the company whose orders to list)",
                                    field="company_id")
         company_in_scope(tx, principal, company_id)
+        if awaiting_me:
+            return self._awaiting(tx, principal, company_id, limit)
         if not (principal.is_seller or principal.has("orders.read_all")):
             if buyer_id is not None and buyer_id != principal.user_id:
                 return {"orders": [], "next_before_id": None, "scope": "own"}
@@ -456,6 +461,27 @@ class OrderService:
             max_total, before_id, limit))
         return {"orders": [self.summary(o) for o in rows], "scope": scope,
                 "next_before_id": rows[-1].id if len(rows) == limit else None}
+
+    def _awaiting(self, tx: Session, principal: Principal, company_id: int, limit: int
+                  ) -> dict[str, Any]:
+        if not principal.has("approvals.orders"):
+            return {"orders": [], "next_before_id": None, "scope": "awaiting_me"}
+        who = self.approvals.approver(tx, principal)
+        records = ApprovalRepository(tx)
+        out = []
+        for order in OrderRepository(tx).search(OrderFilter(
+                company_id, statuses=("pending_approval",), limit=5000)):
+            tiers = [t.tier for t in engine.Plan.of(order.approval_plan).tiers]
+            current = records.records(order.id, order.approval_round)
+            try:
+                engine.check_decide(tiers, self._decisions(current), order.buyer_id, who,
+                                    "approved")
+            except (Conflict, engine.NotAnApprover):
+                continue
+            out.append(self.summary(order))
+            if len(out) == limit:
+                break
+        return {"orders": out, "next_before_id": None, "scope": "awaiting_me"}
 
     # -- approval decisions ----------------------------------------------------------------
     def decide(self, tx: Session, principal: Principal, order_id: int, decision: str,

@@ -77,8 +77,14 @@ def test_tiers_in_order_and_one_rejection_rejects(shop: Shop) -> None:  # noqa: 
     # tier 2's approver cannot act before tier 1 (the boss also holds the approver role and
     # approves tier 1 through it)
     shop.act(oid, "approve", shop.pm, expect=403)  # not an approver at all
+    def inbox(who: Any) -> list[int]:
+        r = shop.world.client.get("/v1/orders?awaiting_me=true", headers=who.headers)
+        return [o["id"] for o in r.json()["orders"]]
+
+    assert (inbox(shop.approver), inbox(shop.boss), inbox(shop.pm)) == ([oid], [oid], [])
     after = shop.act(oid, "approve", shop.approver)
     assert (after["status"], after["approval"]["current_tier"]) == ("pending_approval", 2)
+    assert (inbox(shop.approver), inbox(shop.boss)) == ([], [oid])
     shop.act(oid, "approve", shop.approver, expect=403)  # not in tier 2
     r = shop.world.client.post(f"/v1/orders/{oid}/reject", json={"reason": " "},
                                headers=shop.boss.headers)
@@ -125,6 +131,10 @@ def test_substitute_acts_within_its_window_and_both_are_named(shop: Shop) -> Non
                                   headers=early.headers).status_code == 403
     sub = _substitute(shop, now - timedelta(hours=1), now + timedelta(hours=1))
     assert shop.get(oid, by=sub)["id"] == oid  # it sees the order it may decide
+    inbox = shop.world.client.get("/v1/orders?awaiting_me=true", headers=sub.headers).json()
+    assert [o["id"] for o in inbox["orders"]] == [oid]
+    assert shop.world.client.get("/v1/orders?awaiting_me=true",
+                                 headers=late.headers).json()["orders"] == []
     done = shop.act(oid, "approve", sub)
     assert done["status"] == "approved"
     decision = done["approval"]["decisions"][0]
