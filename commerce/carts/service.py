@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, InvalidInput, NotFound
-from commerce.assortments.service import AssortmentService, allows
+from commerce.assortments.service import AssortmentRules, AssortmentService, allows
 from commerce.audit import service as audit
 from commerce.carts.models import ADDED_FROM, SHARE_ACCESS, Cart, CartLine, CartShare, SavedList
 from commerce.carts.repository import CartRepository
@@ -36,7 +36,6 @@ from commerce.prices.service import PriceService
 MAX_QTY = 1_000_000
 MAX_LINES = 5_000  # lines per cart
 MAX_NOTE = 500
-ASSORTMENTS = AssortmentService()
 
 
 def check_qty(value: Any, field: str = "qty") -> int:
@@ -89,12 +88,16 @@ class Access:
 
 
 class CartService:
-    """Stateless apart from the assortment cache: one instance serves every request."""
+    """Stateless: one instance serves every request."""
 
-    def __init__(self, assortments: AssortmentService | None = None,
-                 prices: PriceService | None = None) -> None:
-        self.assortments = assortments or ASSORTMENTS
+    def __init__(self, prices: PriceService | None = None) -> None:
         self.prices = prices or PriceService()
+
+    @staticmethod
+    def rules(tx: Session, company_id: int) -> AssortmentRules | None:
+        """The company's assortment read in this transaction (two small queries; the search
+        path's cache is not needed here and would answer from another database in tests)."""
+        return AssortmentService(refresh_s=0).for_company(tx, company_id)
 
     # -- access ----------------------------------------------------------------------------
     @staticmethod
@@ -166,7 +169,7 @@ class CartService:
     @staticmethod
     def _summary(cart: Cart, access: str, counts: tuple[int, int]) -> dict[str, Any]:
         return {"id": cart.id, "name": cart.name, "company_id": cart.company_id,
-                "owner_id": cart.owner_id, "access": access, "lines": counts[0],
+                "owner_id": cart.owner_id, "access": access, "line_count": counts[0],
                 "pieces": counts[1], "created_at": cart.created_at.isoformat(),
                 "updated_at": cart.updated_at.isoformat()}
 
@@ -178,7 +181,7 @@ class CartService:
         company's assortment and bad quantities raise InvalidInput naming the field."""
         repo = CartRepository(tx)
         products = repo.products([str(s) for s, _, _ in wanted if isinstance(s, str)])
-        rules = self.assortments.for_company(tx, company_id)
+        rules = self.rules(tx, company_id)
         items = []
         for i, (sku, qty, note) in enumerate(wanted):
             prefix = field_prefix.format(i=i)
@@ -261,7 +264,7 @@ class CartService:
                                    field="skus")
             lines = [x for x in lines if x.sku in set(skus)]
         products = repo.products([x.sku for x in lines])
-        rules = self.assortments.for_company(tx, cart.company_id)
+        rules = self.rules(tx, cart.company_id)
         items, skipped = [], []
         for x in lines:
             product = products.get(x.sku)
@@ -380,7 +383,7 @@ class CartService:
         repo = CartRepository(tx)
         lines = repo.lines(cart.id)
         products = repo.products([x.sku for x in lines])
-        rules = self.assortments.for_company(tx, cart.company_id)
+        rules = self.rules(tx, cart.company_id)
         country = repo.company_country(cart.company_id)
         notices: list[str] = []
         orderable = [x for x in lines if x.sku in products and allows(rules, products[x.sku])]
@@ -437,7 +440,7 @@ class CartService:
                   for s, email, name in repo.shares(cart.id)] if access.role == "owner" else []
         return {
             **self._summary(cart, access.role, (len(lines), sum(x.qty for x in lines))),
-            "currency": currency, "country": country, "lines_detail": out_lines,
+            "currency": currency, "country": country, "lines": out_lines,
             "totals": {"net": str(net), "vat": str(vat) if gross_known else None,
                        "gross": str(gross) if gross_known else None, "currency": currency,
                        "complete": unpriced == 0, "unpriced_lines": unpriced},

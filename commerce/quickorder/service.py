@@ -175,7 +175,7 @@ class QuickOrderService:
         missing = [sku for _, sku, _, _ in matches if sku not in products]
         if missing:
             products.update(carts.products(missing))
-        rules = self.carts.assortments.for_company(tx, company_id)
+        rules = self.carts.rules(tx, company_id)
         merged: dict[str, _Merged] = {}
         for row, sku, how, reference in matches:
             column = next(c for k, c, v in row.refs if v == reference)

@@ -52,14 +52,14 @@ def test_add_by_sku_and_from_search_merge_and_round_to_packs(shop: Shop) -> None
     assert r.json()["notices"] == ["quantity rounded up from 7 to 10 (sold in packages of 10)"]
     view = c.get(f"/v1/carts/{cart}", headers=h).json()
     assert [(x["sku"], x["qty"], x["note"], x["added_from"], x["search_id"])
-            for x in view["lines_detail"]] == [("B-1", 5, "hall 2", "sku", None),
+            for x in view["lines"]] == [("B-1", 5, "hall 2", "sku", None),
                                                ("N-1", 10, None, "search", None)]
-    line = view["lines_detail"][1]["id"]
+    line = view["lines"][1]["id"]
     r = c.patch(f"/v1/carts/{cart}/lines/{line}", json={"qty": 21}, headers=h)
     assert (r.status_code, r.json()["qty"]) == (200, 30)
     assert c.delete(f"/v1/carts/{cart}/lines/{line}", headers=h).status_code == 204
     assert c.delete(f"/v1/carts/{cart}/lines/{line}", headers=h).status_code == 404
-    assert [x["sku"] for x in c.get(f"/v1/carts/{cart}", headers=h).json()["lines_detail"]] \
+    assert [x["sku"] for x in c.get(f"/v1/carts/{cart}", headers=h).json()["lines"]] \
         == ["B-1"]
 
 
@@ -86,7 +86,7 @@ def test_add_refuses_bad_lines_naming_the_field(shop: Shop, body: dict[str, Any]
     assert r.status_code == 400, r.text
     assert r.json()["field"] == field and words in r.json()["detail"]
     assert shop.world.client.get(f"/v1/carts/{cart}", headers=shop.buyer.headers
-                                 ).json()["lines_detail"] == []
+                                 ).json()["lines"] == []
 
 
 def test_other_companies_carts_are_404_and_roles_without_orders_place_403(shop: Shop) -> None:  # noqa: F811
@@ -107,7 +107,7 @@ def test_other_companies_carts_are_404_and_roles_without_orders_place_403(shop: 
         r = c.request(method, path, json=body, headers=shop.approver.headers)
         assert r.status_code == 403, (method, path)  # approvers do not place orders
     assert c.get("/v1/carts", headers=shop.other.headers).json()["carts"] == []
-    assert c.get(f"/v1/carts/{cart}", headers=shop.buyer.headers).json()["lines"] == 1
+    assert c.get(f"/v1/carts/{cart}", headers=shop.buyer.headers).json()["line_count"] == 1
 
 
 def _principal(world: World, account: Any) -> Any:  # noqa: F811
@@ -144,6 +144,6 @@ def test_lines_for_order_and_clear(shop: Shop) -> None:  # noqa: F811
     with shop.world.uow() as tx:
         service.clear(tx, cart)
     view = c.get(f"/v1/carts/{cart}", headers=h).json()
-    assert (view["name"], view["lines_detail"]) == ("For order", [])
+    assert (view["name"], view["lines"]) == ("For order", [])
     with shop.world.uow() as tx, pytest.raises(NotFound):
         service.clear(tx, 999_999)

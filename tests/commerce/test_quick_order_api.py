@@ -16,7 +16,7 @@ from tests.commerce.test_quick_order_parse import xls_bytes, xlsx_bytes
 
 def _lines(shop: Shop, cart: int) -> dict[str, int]:  # noqa: F811
     view = shop.world.client.get(f"/v1/carts/{cart}", headers=shop.buyer.headers).json()
-    return {x["sku"]: x["qty"] for x in view["lines_detail"]}
+    return {x["sku"]: x["qty"] for x in view["lines"]}
 
 
 def _part_numbers(shop: Shop) -> None:  # noqa: F811
@@ -60,7 +60,7 @@ def test_paste_matches_merges_rounds_and_reports(shop: Shop) -> None:  # noqa: F
     assert "at least 1" in body["problems"][1]["reason"]
     assert _lines(shop, cart) == {"B-1": 6, "G-1": 4, "N-1": 10}
     view = shop.world.client.get(f"/v1/carts/{cart}", headers=shop.buyer.headers).json()
-    assert {x["added_from"] for x in view["lines_detail"]} == {"quick_order"}
+    assert {x["added_from"] for x in view["lines"]} == {"quick_order"}
     # adding the same again adds to the lines
     r = shop.world.client.post(f"/v1/carts/{cart}/quick-order", json={"text": "N-1 3"},
                                headers=shop.buyer.headers)
@@ -115,7 +115,7 @@ def test_import_csv_with_german_headers(shop: Shop) -> None:  # noqa: F811
         (7, "Kundenartikelnummer", "UNKNOWN-PN", "unknown customer part number"),
         (8, "Menge", "1,5", "quantity must be a whole number")]
     view = shop.world.client.get(f"/v1/carts/{cart}", headers=shop.buyer.headers).json()
-    assert {x["sku"]: (x["note"], x["added_from"]) for x in view["lines_detail"]}["G-1"] == (
+    assert {x["sku"]: (x["note"], x["added_from"]) for x in view["lines"]}["G-1"] == (
         "Lager 3", "import")
 
 
