@@ -54,6 +54,8 @@ class QuickOrderRepository:
     def identifiers(self) -> Iterator[Any]:
         """(sku, mpn, gtin) of every product: what normalised SKU, MPN and GTIN matching
         compares with (the database has no index on normalised part numbers)."""
-        yield from self.tx.execute(
-            select(Product.sku, Product.mpn, Product.gtin)
-            .execution_options(yield_per=20_000))
+        # the session's connection (its transaction) without the ORM's row processing
+        result = self.tx.connection().execute(
+            select(Product.sku, Product.mpn, Product.gtin).execution_options(yield_per=20_000))
+        for part in result.partitions():
+            yield from part

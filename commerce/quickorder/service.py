@@ -44,6 +44,17 @@ HOW = {"sku": "sku", "sku_normalised": "sku (normalised)", "customer": "customer
        "mpn": "mpn", "gtin": "gtin"}
 
 
+_PN_DELETE = str.maketrans("", "", " \t\n\r\x0b\x0c-./_,:;#")
+
+
+def part_key(value: str) -> str:
+    """:func:`catalog.text.normalize_part_number`, several times faster for ASCII text (a
+    100,000-product catalog is normalised for one shopping list)."""
+    if value.isascii():
+        return value.lower().translate(_PN_DELETE)
+    return normalize_part_number(value)
+
+
 def gtin_key(value: str) -> str | None:
     digits = value.replace(" ", "").replace("-", "")
     return digits.lstrip("0") or None if digits.isdigit() else None
@@ -51,23 +62,29 @@ def gtin_key(value: str) -> str | None:
 
 @dataclass
 class _Index:
-    """The catalog's normalised part numbers, read only when an exact SKU does not match."""
+    """The catalog's normalised part numbers, read only when an exact SKU or customer part
+    number does not match, and only the kinds some reference still needs."""
 
     skus: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     mpns: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     gtins: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def read(cls, repo: QuickOrderRepository) -> _Index:
+    def read(cls, repo: QuickOrderRepository, kinds: set[str]) -> _Index:
         index = cls()
+        need_sku = bool(kinds & {"sku", "any"})
+        need_mpn = bool(kinds & {"mpn", "any"})
+        need_gtin = bool(kinds & {"gtin", "any"})
+        skus, mpns, gtins = index.skus, index.mpns, index.gtins
         for sku, mpn, gtin in repo.identifiers():
-            index.skus[normalize_part_number(sku)].append(sku)
-            if mpn:
-                index.mpns[normalize_part_number(mpn)].append(sku)
-            if gtin:
+            if need_sku:
+                skus[part_key(sku)].append(sku)
+            if need_mpn and mpn:
+                mpns[part_key(mpn)].append(sku)
+            if need_gtin and gtin:
                 key = gtin_key(str(gtin))
                 if key:
-                    index.gtins[key].append(sku)
+                    gtins[key].append(sku)
         return index
 
 
@@ -127,9 +144,15 @@ class QuickOrderService:
         customer = repo.part_keys(company_id) if needs_customer else {}
         index: _Index | None = None
 
+        # the kinds of the references that neither an exact SKU nor a customer part number
+        # resolves: only those make the catalog's part numbers worth reading
+        unresolved = {k for row in parsed.rows for k, _, v in row.refs
+                      if k in ("sku", "mpn", "gtin", "any") and v not in products
+                      and part_key(v) not in customer}
+
         def lookup(kind: str, value: str) -> tuple[list[str], str]:
             nonlocal index
-            key = normalize_part_number(value)
+            key = part_key(value)
             if kind in ("sku", "any") and value in products:
                 return [value], "sku"
             if kind in ("customer", "any") and key in customer:
@@ -137,7 +160,7 @@ class QuickOrderService:
             if kind == "customer":
                 return [], "customer"
             if index is None:
-                index = _Index.read(repo)
+                index = _Index.read(repo, unresolved)
             if kind in ("sku", "any") and index.skus.get(key):
                 return index.skus[key], "sku_normalised"
             if kind in ("mpn", "any") and index.mpns.get(key):
@@ -247,7 +270,7 @@ class QuickOrderService:
             if not isinstance(number, str) or not 1 <= len(number.strip()) <= 100:
                 raise InvalidInput("part_number must have 1-100 characters",
                                    field=f"{where}.part_number")
-            key = normalize_part_number(number)
+            key = part_key(number)
             if not key:
                 raise InvalidInput("part_number has no letters or digits",
                                    field=f"{where}.part_number")

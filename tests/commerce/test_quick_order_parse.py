@@ -153,3 +153,12 @@ def test_spreadsheets(writer: Any, name: str) -> None:
         (2, "B-1", 5), (4, "N-1", 3), (5, "12345", 2)]
     assert parsed.columns == {"Artikelnummer": "any", "Menge": "qty"}
     assert parsed.empty == 1
+
+
+@pytest.mark.parametrize("text", ["DIN 933-M8X40", "a/b.c_d,e:f;g#h\tI", "Kühl-1", "ÆØ ß-2",
+                                  "  x  ", "4006381333931", "BN 934.8"])
+def test_fast_part_key_is_the_catalog_normalisation(text: str) -> None:
+    from catalog.text import normalize_part_number
+    from commerce.quickorder.service import part_key
+
+    assert part_key(text) == normalize_part_number(text)
