@@ -34,7 +34,7 @@ from commerce.prices.money import check_currency
 from commerce.prices.service import PriceService
 
 MAX_QTY = 1_000_000
-MAX_LINES = 5_000  # lines per cart
+MAX_LINES = 10_000  # lines per cart
 MAX_NOTE = 500
 
 
