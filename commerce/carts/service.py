@@ -180,14 +180,14 @@ class CartService:
         """Items from (sku, qty, note) triples, all or nothing: unknown SKUs, SKUs outside the
         company's assortment and bad quantities raise InvalidInput naming the field."""
         repo = CartRepository(tx)
-        products = repo.products([str(s) for s, _, _ in wanted if isinstance(s, str)])
+        products = repo.products([s.strip() for s, _, _ in wanted if isinstance(s, str)])
         rules = self.rules(tx, company_id)
         items = []
         for i, (sku, qty, note) in enumerate(wanted):
             prefix = field_prefix.format(i=i)
             if not isinstance(sku, str) or not sku.strip():
                 raise InvalidInput("sku must be a product's SKU", field=f"{prefix}sku")
-            product = products.get(sku) or products.get(sku.strip())
+            product = products.get(sku.strip())
             if product is None:
                 raise InvalidInput(f"unknown SKU {sku!r}", field=f"{prefix}sku")
             if not allows(rules, product):

@@ -47,7 +47,8 @@ def test_add_by_sku_and_from_search_merge_and_round_to_packs(shop: Shop) -> None
     r = c.post(f"/v1/carts/{cart}/lines/from-search",
                json={"sku": "B-1", "qty": 2, "search_id": "q-123"}, headers=h)
     assert (r.json()["added"], r.json()["qty"]) == (2, 5)  # the same SKU: one line
-    r = c.post(f"/v1/carts/{cart}/lines/from-search", json={"sku": "N-1", "qty": 7}, headers=h)
+    r = c.post(f"/v1/carts/{cart}/lines/from-search", json={"sku": " N-1 ", "qty": 7},
+               headers=h)  # surrounding spaces of a pasted SKU do not matter
     assert r.json()["qty"] == 10  # N-1 comes in packages of 10
     assert r.json()["notices"] == ["quantity rounded up from 7 to 10 (sold in packages of 10)"]
     view = c.get(f"/v1/carts/{cart}", headers=h).json()
