@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.errors import Conflict
 from catalog.models import Product
 from commerce.carts.models import Cart, CartLine, CartShare, SavedList, SavedListLine
 from commerce.users.models import User
@@ -25,18 +27,27 @@ class CartRepository:
     def __init__(self, tx: Session) -> None:
         self.tx = tx
 
+    def _flush(self) -> None:
+        """Flush; a unique key taken by a concurrent request (two adds of one SKU to a cart,
+        two carts of one name) is a 409 to retry, not a 500."""
+        try:
+            self.tx.flush()
+        except IntegrityError as exc:
+            raise Conflict("the cart or list was changed by another request at the same time; "
+                           "try again") from exc
+
     # -- carts ---------------------------------------------------------------------------
     def get(self, cart_id: int) -> Cart | None:
         return self.tx.get(Cart, cart_id)
 
     def add(self, cart: Cart) -> Cart:
         self.tx.add(cart)
-        self.tx.flush()
+        self._flush()
         return cart
 
     def delete(self, cart: Cart) -> None:
         self.tx.delete(cart)
-        self.tx.flush()
+        self._flush()
 
     def name_taken(self, company_id: int, owner_id: int, name: str, but: int | None = None
                    ) -> bool:
@@ -85,14 +96,14 @@ class CartRepository:
 
     def delete_line(self, line: CartLine) -> None:
         self.tx.delete(line)
-        self.tx.flush()
+        self._flush()
 
     def clear(self, cart_id: int) -> int:
         result = self.tx.execute(delete(CartLine).where(CartLine.cart_id == cart_id))
         return int(getattr(result, "rowcount", 0) or 0)
 
     def flush(self) -> None:
-        self.tx.flush()
+        self._flush()
 
     # -- shares --------------------------------------------------------------------------
     def share(self, cart_id: int, user_id: int) -> CartShare | None:
@@ -106,11 +117,11 @@ class CartRepository:
 
     def put_share(self, share: CartShare) -> None:
         self.tx.add(share)
-        self.tx.flush()
+        self._flush()
 
     def delete_share(self, share: CartShare) -> None:
         self.tx.delete(share)
-        self.tx.flush()
+        self._flush()
 
     # -- saved lists ---------------------------------------------------------------------
     def saved_list(self, list_id: int) -> SavedList | None:
@@ -133,12 +144,12 @@ class CartRepository:
 
     def add_saved_list(self, saved: SavedList) -> SavedList:
         self.tx.add(saved)
-        self.tx.flush()
+        self._flush()
         return saved
 
     def delete_saved_list(self, saved: SavedList) -> None:
         self.tx.delete(saved)
-        self.tx.flush()
+        self._flush()
 
     def saved_lines(self, list_id: int) -> list[SavedListLine]:
         return list(self.tx.scalars(
@@ -148,7 +159,7 @@ class CartRepository:
     def replace_saved_lines(self, list_id: int, lines: list[dict[str, Any]]) -> None:
         self.tx.execute(delete(SavedListLine).where(SavedListLine.list_id == list_id))
         self.tx.add_all([SavedListLine(list_id=list_id, **line) for line in lines])
-        self.tx.flush()
+        self._flush()
 
     def saved_line_counts(self, list_ids: list[int]) -> dict[int, int]:
         if not list_ids:

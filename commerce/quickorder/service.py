@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotFound, PayloadTooLarge
 from catalog.text import normalize_part_number
 from commerce.assortments.service import allows
 from commerce.audit import service as audit
@@ -39,6 +39,7 @@ from commerce.quickorder.models import CustomerPartNumber
 from commerce.quickorder.repository import QuickOrderRepository
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_TEXT_CHARS = 2_000_000
 MAX_PART_NUMBERS = 50_000
 HOW = {"sku": "sku", "sku_normalised": "sku (normalised)", "customer": "customer part number",
        "mpn": "mpn", "gtin": "gtin"}
@@ -107,6 +108,9 @@ class QuickOrderService:
     def paste(self, tx: Session, principal: Principal, cart_id: int, text: Any
               ) -> dict[str, Any]:
         cart = self.carts.access(tx, principal, cart_id, "edit").cart
+        if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+            raise PayloadTooLarge(f"paste at most {MAX_TEXT_CHARS:,} characters; upload longer "
+                                  "lists as a file", field="text")
         if not isinstance(text, str) or not text.strip():
             raise InvalidInput("text is empty: paste lines of 'SKU qty'", field="text")
         return self._apply(tx, cart, parse.parse_text(text), "quick_order")

@@ -148,3 +148,31 @@ def test_lines_for_order_and_clear(shop: Shop) -> None:  # noqa: F811
     assert (view["name"], view["lines"]) == ("For order", [])
     with shop.world.uow() as tx, pytest.raises(NotFound):
         service.clear(tx, 999_999)
+
+
+def test_a_concurrent_add_of_the_same_sku_is_a_409_not_a_500(shop: Shop,  # noqa: F811
+                                                              monkeypatch: Any) -> None:
+    from commerce.carts.repository import CartRepository
+
+    c, h = shop.world.client, shop.buyer.headers
+    cart = shop.cart()
+    c.post(f"/v1/carts/{cart}/lines", json={"sku": "B-1", "qty": 1}, headers=h)
+    # what a request sees that read the cart's lines before another one added the SKU
+    monkeypatch.setattr(CartRepository, "lines_by_sku", lambda self, cart_id: {})
+    r = c.post(f"/v1/carts/{cart}/lines", json={"sku": "B-1", "qty": 2}, headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "Conflict"), r.text
+    monkeypatch.undo()
+    assert [(x["sku"], x["qty"]) for x in c.get(f"/v1/carts/{cart}", headers=h).json()[
+        "lines"]] == [("B-1", 1)]
+
+
+def test_a_seller_acting_as_the_company_has_its_own_carts(shop: Shop) -> None:  # noqa: F811
+    c = shop.world.client
+    rep = shop.world.session(shop.world.user(seller_role="administrator"), company=shop.a)
+    r = c.post("/v1/carts", json={"name": "For the customer"}, headers=rep.headers)
+    assert r.status_code == 201, r.text
+    assert (r.json()["company_id"], r.json()["owner_id"]) == (shop.a, rep.id)
+    assert c.get(f"/v1/carts/{r.json()['id']}", headers=shop.buyer.headers).status_code == 404
+    not_acting = shop.world.session(shop.world.user(seller_role="administrator"))
+    r = c.post("/v1/carts", json={"name": "x"}, headers=not_acting.headers)
+    assert r.status_code == 403 and "choose one first" in r.json()["detail"]

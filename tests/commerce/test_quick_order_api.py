@@ -206,3 +206,10 @@ def test_customer_part_numbers_crud_and_permissions(shop: Shop) -> None:  # noqa
         "part_numbers"]] == ["X9"]
     assert [e["action"] for e in shop.world.audit(company_id=shop.a)
             if e["action"].startswith("part_numbers")].count("part_numbers.put") == 3
+
+
+def test_pasting_too_much_is_413(shop: Shop) -> None:  # noqa: F811
+    cart = shop.cart()
+    r = shop.world.client.post(f"/v1/carts/{cart}/quick-order", headers=shop.buyer.headers,
+                               json={"text": "B-1 1\n" * 400_000})
+    assert (r.status_code, r.json()["field"]) == (413, "text")
