@@ -27,7 +27,8 @@ class Role(Base):
 
 
 class Membership(Base):
-    """A user holds a role in a company (one row per role: a user may hold several)."""
+    """A user holds a role in a company (one row per role: a user may hold several), and
+    belongs to at most one of its departments (``department_id``, the same on each row)."""
 
     __tablename__ = "memberships"
     __table_args__ = (
@@ -40,6 +41,10 @@ class Membership(Base):
         ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # the user's department in this company (C6), equal on all the user's rows here
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company_departments.id", ondelete="SET NULL",
+                   name="fk_memberships_department_id"), index=True)
 
 
 class Delegation(Base):
