@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, cast
 
+import numpy as np
 from elasticsearch.dsl import A, Q, Search
 from elasticsearch.dsl.query import Query
 
@@ -28,6 +29,7 @@ from catalog.text import singular
 from indexer.elasticsearch.mapping import TEXT_FIELD_OF, TEXT_VECTOR
 from indexer.plan import (
     Assortment,
+    CustomerPrices,
     FacetRequest,
     Filter,
     RangeFilter,
@@ -217,16 +219,46 @@ PRICE_FIELDS = ("price_per_piece", "price_per_package")
 
 
 def price_field(field: str) -> str:
-    """The index field a price facet or price sort reads: the catalog's list price
-    (``price_per_piece`` / ``price_per_package``).
-
-    A buyer's own prices (``plan.customer_prices``) reach price *filters* through
-    :func:`plan_filter` (the list-price filter corrected by product keys). Sorting and the
-    price facet by a buyer's own prices are not compiled for Elasticsearch yet: they read the
-    list price here (the embedded engine computes them from the buyer's price array). This is
-    the place to change when they are, e.g. with a script sort and script range aggregation
-    over the corrections, or per-price-list fields added to ``mappings``."""
+    """The index field a price filter, price facet or price sort reads for anonymous
+    buyers: the catalog's list price (``price_per_piece`` / ``price_per_package``). A buyer's
+    own prices (``plan.customer_prices``) reach filters through :func:`plan_filter` (the
+    list-price filter corrected by product keys) and sorting and the price facet through
+    :func:`own_price_script`."""
     return field
+
+
+_OWN_PRICE = """
+def k = String.valueOf(doc['sku_key'].value);
+if (params.own.containsKey(k)) { def v = params.own.get(k); return v == null ? params.none : v; }
+return doc[params.field].size() == 0 ? params.none : doc[params.field].value;
+"""
+_OWN_PRICES = """
+def k = String.valueOf(doc['sku_key'].value);
+if (params.own.containsKey(k)) { def v = params.own.get(k); return v == null ? [] : [v]; }
+return doc[params.field].size() == 0 ? [] : [doc[params.field].value];
+"""
+
+
+def own_price_script(prices: CustomerPrices, *, for_sort: bool, descending: bool = False
+                     ) -> dict[str, Any]:
+    """A painless script giving a product's price for this buyer: the list price, or the
+    buyer's own where it differs (``params.own``: product key -> price, null where the buyer
+    has none). Sorting puts products without a price last; aggregations skip them. The map
+    holds only the products whose price differs for the buyer (contract and group lines,
+    discounted ones), memoised with the buyer's prices."""
+    memo_key = ("es_own_prices",)
+    own = prices.memo.get(memo_key)
+    if own is None:
+        keys, mine, listed = prices.everything()
+        differs = ~((mine == listed) | (np.isnan(mine) & np.isnan(listed)))
+        own = {str(int(k)): (None if np.isnan(v) else float(v))
+               for k, v in zip(keys[differs].tolist(), mine[differs].tolist(), strict=True)}
+        prices.memo[memo_key] = own
+    params: dict[str, Any] = {"own": own, "field": prices.field}
+    if for_sort:
+        params["none"] = -1e300 if descending else 1e300
+        return {"lang": "painless", "source": _OWN_PRICE.strip(), "params": params}
+    return {"lang": "painless", "source": _OWN_PRICES.strip(), "params": params}
 
 
 # -- filters -----------------------------------------------------------------------------
@@ -356,10 +388,25 @@ def _popular(scored: Query) -> Query:
 
 
 # -- facets ------------------------------------------------------------------------------
-def facet_aggregations(request: FacetRequest) -> dict[str, Any]:
+def facet_aggregations(request: FacetRequest, prices: CustomerPrices | None = None
+                       ) -> dict[str, Any]:
     """The aggregations of one facet, named after the facet (``field``, ``field__lvlN``,
-    ``field__stats``, ``field__ranges``, ``field__values``)."""
+    ``field__stats``, ``field__ranges``, ``field__values``). The price facet of a buyer with
+    own prices reads them through a script (:func:`own_price_script`)."""
     f = request.field
+    if request.kind == "range" and prices is not None and f == prices.field:
+        script = own_price_script(prices, for_sort=False)
+        edges = list(request.ranges)
+        own: dict[str, Any] = {f"{f}__stats": A("stats", script=script)}
+        if edges:
+            bounds: list[dict[str, Any]] = [{"to": _num(edges[0])}]
+            bounds += [{"from": _num(a), "to": _num(b)}
+                       for a, b in zip(edges, edges[1:], strict=False)]
+            bounds.append({"from": _num(edges[-1])})
+            own[f"{f}__ranges"] = A("range", script=script, ranges=bounds)
+        if request.values:
+            own[f"{f}__values"] = A("terms", script=script, size=request.size)
+        return own
     if request.kind == "hierarchy":
         return {f"{f}__lvl{level}": A("terms", field=f"category_lvl{level}", size=10_000)
                 for level in range(CATEGORY_DEPTH)}
@@ -445,7 +492,13 @@ def compile_search(plan: SearchPlan, doc_freq: DocFreq | None = None) -> dict[st
         field = "availability_rank" if plan.sort.field == "availability" else plan.sort.field
         if field in PRICE_FIELDS:
             field = price_field(field)
-        order: Any = {field: {"order": "desc" if plan.sort.descending else "asc"}}
+        direction = "desc" if plan.sort.descending else "asc"
+        order: Any = {field: {"order": direction}}
+        prices = plan.customer_prices
+        if prices is not None and plan.sort.field == prices.field:
+            order = {"_script": {"type": "number", "order": direction,
+                                 "script": own_price_script(prices, for_sort=True,
+                                                            descending=plan.sort.descending)}}
         search = search.sort(order, by_sku)
     extra: dict[str, Any] = {"from_": plan.offset, "size": plan.limit, "track_total_hits": True}
     if plan.explain:
@@ -464,7 +517,7 @@ def _add_facets(search: Search, plan: SearchPlan, buyer: list[tuple[str, Query]]
         own = requests[0].field if name != "facets" else None
         group = A("filter", filter=_and(base + [q for f, q in buyer if f != own]))
         for request in requests:
-            for agg_name, agg in facet_aggregations(request).items():
+            for agg_name, agg in facet_aggregations(request, plan.customer_prices).items():
                 group.bucket(agg_name, agg)
         search.aggs[name] = group
 

@@ -330,3 +330,37 @@ def test_a_buyers_price_filter_is_the_list_price_filter_corrected_by_keys() -> N
     # an anonymous plan: the list price filter alone
     plain = compile_search(replace(plan, customer_prices=None))
     assert "sku_key" not in json.dumps(plain)
+
+
+def test_a_buyers_price_sort_and_facet_read_own_prices_through_a_script() -> None:
+    import numpy as np
+
+    from catalog.keys import product_keys
+    from indexer.plan import CustomerPrices
+
+    skus = [r["sku"] for r in FIXED]
+    keys = product_keys(skus)
+    listed = np.array([r["price_per_piece"] for r in FIXED], dtype=np.float64)
+    own = listed.copy()
+    own[skus.index("FAS-000002")] = 0.5
+    own[skus.index("PLU-000007")] = np.nan  # no price for this buyer
+    by_key = dict(zip(keys.tolist(), own.tolist(), strict=True))
+    prices = CustomerPrices(lambda k: np.array([by_key.get(int(x), np.nan) for x in k]),
+                            lambda: (keys, own, listed))
+    for descending in (False, True):
+        plan = SearchPlan(sort=SortSpec("price_per_piece", descending=descending),
+                          facets=facet_requests(["price_per_piece", "brand"]), limit=20,
+                          customer_prices=prices)
+        body = compile_search(plan)
+        check_search_body(body)
+        sort = body["sort"][0]["_script"]
+        assert sort["type"] == "number" and sort["order"] == ("desc" if descending else "asc")
+        params = sort["script"]["params"]
+        # only the products whose price differs for the buyer travel with the request
+        assert params["own"] == {str(int(keys[skus.index("FAS-000002")])): 0.5,
+                                 str(int(keys[skus.index("PLU-000007")])): None}
+        assert params["none"] == (-1e300 if descending else 1e300)  # no price: last
+        aggs = body["aggs"]["facets"]["aggs"]
+        assert aggs["price_per_piece__stats"]["stats"]["script"]["params"]["own"] == params["own"]
+        assert "script" in aggs["price_per_piece__ranges"]["range"]
+        assert aggs["brand"] == {"terms": {"field": "brand", "size": 50}}
