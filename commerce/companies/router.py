@@ -18,6 +18,7 @@ from commerce.companies.schemas import (
     CompanyPatch,
     DelegationIn,
     DepartmentIn,
+    EmployeeDepartmentIn,
     EmployeeIn,
     KeyIn,
     RegistrationIn,
@@ -115,6 +116,14 @@ def set_roles(company_id: int, user_id: int, body: RolesIn, tx: Tx,
               principal: AccountsManage) -> dict[str, Any]:
     company = company_in_scope(tx, principal, company_id)
     return service.set_employee_roles(tx, principal, company, user_id, body.roles)
+
+
+@router.put("/v1/companies/{company_id}/users/{user_id}/department")
+def set_department(company_id: int, user_id: int, body: EmployeeDepartmentIn, tx: Tx,
+                   principal: AccountsManage) -> dict[str, Any]:
+    """The employee's department (``null``: none); audited."""
+    company = company_in_scope(tx, principal, company_id)
+    return service.set_employee_department(tx, principal, company, user_id, body.department_id)
 
 
 @router.delete("/v1/companies/{company_id}/users/{user_id}")

@@ -61,10 +61,17 @@ class EmployeeIn(_Body):
     name: str | None = Field(None, max_length=200)
     password: str | None = Field(None, max_length=1024)
     roles: list[str]
+    department_id: int | None = None
 
 
 class RolesIn(_Body):
     roles: list[str]
+
+
+class EmployeeDepartmentIn(_Body):
+    """The employee's department in the company (C6); ``null`` takes it out of any."""
+
+    department_id: int | None
 
 
 class BlockIn(_Body):

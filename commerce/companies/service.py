@@ -271,15 +271,46 @@ def _roles(tx: Session, keys: list[str]) -> list[Role]:
 
 def employees(tx: Session, company: Company) -> list[dict[str, Any]]:
     by_user: dict[int, list[str]] = {}
-    for user_id, role in RoleRepository(tx).members(company.id):
+    roles = RoleRepository(tx)
+    for user_id, role in roles.members(company.id):
         by_user.setdefault(user_id, []).append(role.key)
+    departments = roles.departments(company.id)
     users = UserRepository(tx)
     out = []
     for user_id, keys in by_user.items():
         user = users.get(user_id)
         if user is not None:
-            out.append({**users_service.user_dict(user), "roles": keys})
+            out.append({**users_service.user_dict(user), "roles": keys,
+                        "department_id": departments.get(user_id)})
     return out
+
+
+def _member_department(tx: Session, company: Company, department_id: int | None) -> int | None:
+    """``department_id`` when it is a department of ``company`` (400 otherwise: a bad value in
+    the body, not a missing resource of the path)."""
+    if department_id is None:
+        return None
+    department = CompanyRepository(tx).department(department_id)
+    if department is None or department.company_id != company.id:
+        raise InvalidInput(f"no department {department_id} in this company",
+                           field="department_id")
+    return department.id
+
+
+def set_employee_department(tx: Session, principal: Principal, company: Company, user_id: int,
+                            department_id: int | None) -> dict[str, Any]:
+    """Put an employee in one of the company's departments (or none): the scope of
+    ``orders.read_department`` and the default department of its orders."""
+    user = employee(tx, company, user_id)
+    target = _member_department(tx, company, department_id)
+    repo = RoleRepository(tx)
+    before = repo.department_of(user.id, company.id)
+    repo.set_department(user.id, company.id, target)
+    record(tx, principal, "employee.department", ("user", user.id),
+           {"email": user.email, "from": before, "to": target}, company_id=company.id)
+    return {**users_service.user_dict(user),
+            "roles": [r.key for r in repo.roles_of(user.id, company.id)],
+            "department_id": target}
 
 
 def employee(tx: Session, company: Company, user_id: int) -> User:
@@ -295,6 +326,7 @@ def add_employee(tx: Session, principal: Principal, company: Company, body: Empl
     """Add a new or existing user (by e-mail) with roles. A new user without a password gets a
     password reset token to choose one (returned here and put in the account outbox)."""
     roles = _roles(tx, body.roles)
+    department_id = _member_department(tx, company, body.department_id)
     users = UserRepository(tx)
     user = users.by_email(users_service.check_email(body.email))
     result: dict[str, Any] = {}
@@ -314,9 +346,13 @@ def add_employee(tx: Session, principal: Principal, company: Company, body: Empl
         raise Conflict(f"{user.email} is already an employee; change the roles instead",
                        field="email")
     RoleRepository(tx).set_roles(user.id, company.id, roles, now_utc())
+    if department_id is not None:
+        RoleRepository(tx).set_department(user.id, company.id, department_id)
     record(tx, principal, "employee.add", ("user", user.id),
-           {"email": user.email, "roles": [r.key for r in roles]}, company_id=company.id)
-    result.update({**users_service.user_dict(user), "roles": [r.key for r in roles]})
+           {"email": user.email, "roles": [r.key for r in roles],
+            "department_id": department_id}, company_id=company.id)
+    result.update({**users_service.user_dict(user), "roles": [r.key for r in roles],
+                   "department_id": department_id})
     return result
 
 
@@ -330,7 +366,8 @@ def set_employee_roles(tx: Session, principal: Principal, company: Company, user
     after = [r.key for r in roles]
     record(tx, principal, "employee.roles", ("user", user.id),
            {"email": user.email, "from": before, "to": after}, company_id=company.id)
-    return {**users_service.user_dict(user), "roles": after}
+    return {**users_service.user_dict(user), "roles": after,
+            "department_id": repo.department_of(user.id, company.id)}
 
 
 def remove_employee(tx: Session, principal: Principal, company: Company, user_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from commerce.roles.models import Delegation, Membership, Role
@@ -60,10 +60,33 @@ class RoleRepository:
         return [(int(uid), role) for uid, role in rows]
 
     def set_roles(self, user_id: int, company_id: int, roles: list[Role], now: datetime) -> None:
+        """Replace the user's roles in the company; its department stays."""
+        department_id = self.department_of(user_id, company_id)
         self.remove_member(user_id, company_id)
         self.tx.add_all(Membership(user_id=user_id, company_id=company_id, role_id=r.id,
-                                   created_at=now) for r in roles)
+                                   department_id=department_id, created_at=now)
+                        for r in roles)
         self.tx.flush()
+
+    def department_of(self, user_id: int, company_id: int) -> int | None:
+        """The user's department in the company (None: none, or not a member)."""
+        return self.tx.scalar(
+            select(Membership.department_id).where(
+                Membership.user_id == user_id, Membership.company_id == company_id,
+                Membership.department_id.is_not(None)).limit(1))
+
+    def departments(self, company_id: int) -> dict[int, int]:
+        """User id -> department id of the company's members that have one."""
+        rows = self.tx.execute(
+            select(Membership.user_id, Membership.department_id).where(
+                Membership.company_id == company_id, Membership.department_id.is_not(None)))
+        return {int(uid): int(dep) for uid, dep in rows if dep is not None}
+
+    def set_department(self, user_id: int, company_id: int, department_id: int | None) -> None:
+        """Put the user in ``department_id`` of the company (None: in none), on every row."""
+        self.tx.execute(update(Membership).where(
+            Membership.user_id == user_id, Membership.company_id == company_id)
+            .values(department_id=department_id))
 
     def remove_member(self, user_id: int, company_id: int) -> None:
         self.tx.execute(delete(Membership).where(Membership.user_id == user_id,
