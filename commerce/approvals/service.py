@@ -173,6 +173,8 @@ class ApprovalService:
                 net = Decimal(0)
             facts.append(engine.Line(sku, int(line["qty"]), net,
                                      line.get("category", category), line.get("brand", brand)))
+        if department_id is None:  # as a submission does: the buyer's own department
+            department_id = RoleRepository(tx).department_of(principal.user_id, company_id)
         plan = self.plan_for(tx, company_id, principal.user_id, department_id, currency, facts)
         total = sum((f.net_total for f in facts), Decimal(0))
         return {"currency": currency, "net_total": str(total), "lines": len(facts),

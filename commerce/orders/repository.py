@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Product
@@ -28,6 +28,8 @@ class OrderFilter:
     max_total: Decimal | None = None
     before_id: int | None = None
     limit: int = 100
+    own_or_department: tuple[int, int] | None = None
+    """(buyer id, department id): only that buyer's orders and that department's (C6)."""
 
 
 class OrderRepository:
@@ -67,6 +69,10 @@ class OrderRepository:
 
     def search(self, f: OrderFilter) -> list[Order]:
         query = select(Order).where(Order.company_id == f.company_id)
+        if f.own_or_department is not None:
+            buyer_id, department_id = f.own_or_department
+            query = query.where(or_(Order.buyer_id == buyer_id,
+                                    Order.department_id == department_id))
         if f.buyer_id is not None:
             query = query.where(Order.buyer_id == f.buyer_id)
         if f.department_id is not None:

@@ -2,8 +2,9 @@
 their history and approval path (C6, C10), approving, rejecting, withdrawing, changing lines,
 placing, cancelling, and the seller's steps (confirm, ship, deliver, complete).
 
-Who: submitting and placing ``orders.place``; reading ``orders.read`` (own orders; the whole
-company with ``orders.read_all``; sellers the companies they see); approving and rejecting
+Who: submitting and placing ``orders.place``; reading ``orders.read`` (own orders; also the
+member's department with ``orders.read_department``; the whole company with
+``orders.read_all``; sellers the companies they see); approving and rejecting
 ``approvals.orders``; withdrawing ``approvals.withdraw``; cancelling ``orders.cancel``; the
 seller's steps ``orders.edit`` and a seller-side role. Orders of other companies are 404.
 """

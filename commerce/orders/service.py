@@ -48,6 +48,7 @@ from commerce.prices.money import (
     check_currency,
 )
 from commerce.prices.service import PriceService
+from commerce.roles.repository import RoleRepository
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_approval": frozenset({"approved", "rejected", "cancelled"}),
@@ -271,6 +272,12 @@ class OrderService:
             if dep is None or dep.company_id != company_id:
                 raise NotFound(f"no department {sub.department_id} in this company",
                                field="department_id")
+        # the buyer's own department when the request names none (C6: it scopes who sees the
+        # order and which department budget it counts against); the request digest above is
+        # of the request as sent, so a retry still matches
+        department_id = sub.department_id
+        if department_id is None:
+            department_id = RoleRepository(tx).department_of(principal.user_id, company_id)
         if (sub.cart_id is None) == (sub.lines is None):
             raise InvalidInput("give either cart_id or lines", field="lines")
         if sub.cart_id is not None:
@@ -286,7 +293,7 @@ class OrderService:
         lines = self._priced_lines(tx, company_id, items, sub.currency, sub.country)
         now = now_utc()
         order = Order(company_id=company_id, buyer_id=principal.user_id,
-                      department_id=sub.department_id, status="pending_approval",
+                      department_id=department_id, status="pending_approval",
                       currency=sub.currency, country=sub.country, idempotency_key=key,
                       request_hash=digest, cart_id=sub.cart_id, approval_round=0,
                       approval_plan={}, created_at=now, updated_at=now, net_total=Decimal(0))
@@ -342,8 +349,9 @@ class OrderService:
     def visible(self, tx: Session, principal: Principal, order_id: int, *,
                 lock: bool = False) -> Order:
         """The order when the principal may see it, else 404: sellers who see the company;
-        ``orders.read_all`` the whole company; others their own orders and the orders they
-        may decide now or decided (approvers without ``orders.read_all``, substitutes)."""
+        ``orders.read_all`` the whole company; ``orders.read_department`` also the orders of
+        the member's department; others their own orders and the orders they may decide now
+        or decided (approvers without ``orders.read_all``, substitutes)."""
         order = OrderRepository(tx).get(order_id, lock=lock)
         if order is None:
             raise NotFound(f"no order {order_id}", field="order_id")
@@ -352,11 +360,24 @@ class OrderService:
         except NotFound:
             raise NotFound(f"no order {order_id}", field="order_id") from None
         if principal.is_seller or principal.has("orders.read_all") \
-                or order.buyer_id == principal.user_id:
+                or order.buyer_id == principal.user_id \
+                or self._of_my_department(tx, principal, order):
             return order
         if principal.has("approvals.orders") and self._concerns(tx, principal, order):
             return order
         raise NotFound(f"no order {order_id}", field="order_id")
+
+    @staticmethod
+    def _department(tx: Session, principal: Principal, company_id: int) -> int | None:
+        """The member's department when it holds ``orders.read_department`` (else None)."""
+        if principal.is_seller or not principal.has("orders.read_department"):
+            return None
+        return RoleRepository(tx).department_of(principal.user_id, company_id)
+
+    def _of_my_department(self, tx: Session, principal: Principal, order: Order) -> bool:
+        if order.department_id is None:
+            return False
+        return self._department(tx, principal, order.company_id) == order.department_id
 
     def _concerns(self, tx: Session, principal: Principal, order: Order) -> bool:
         who = self.approvals.approver(tx, principal)
@@ -432,8 +453,10 @@ class OrderService:
                created_to: datetime | None = None, min_total: Decimal | None = None,
                max_total: Decimal | None = None, before_id: int | None = None,
                limit: int = 100, awaiting_me: bool = False) -> dict[str, Any]:
-        """Orders the principal may see, newest first. Without ``orders.read_all`` a customer
-        sees its own orders only (``buyer_id`` of someone else: an empty list).
+        """Orders the principal may see, newest first (``scope`` says which). With
+        ``orders.read_all`` the company; with ``orders.read_department`` (and a department)
+        its own orders and those of its department; otherwise a customer sees its own orders
+        only (``buyer_id`` of someone else: an empty list). Filters narrow the scope.
         ``awaiting_me``: the orders waiting for the principal's decision (the current tier
         names it, its role or the user it stands in for), also for an approver or substitute
         without ``orders.read_all``."""
@@ -449,16 +472,20 @@ class OrderService:
         company_in_scope(tx, principal, company_id)
         if awaiting_me:
             return self._awaiting(tx, principal, company_id, limit)
-        if not (principal.is_seller or principal.has("orders.read_all")):
+        own_or_department: tuple[int, int] | None = None
+        if principal.is_seller or principal.has("orders.read_all"):
+            scope = "company"
+        elif (mine := self._department(tx, principal, company_id)) is not None:
+            scope = "department"
+            own_or_department = (principal.user_id, mine)
+        else:
             if buyer_id is not None and buyer_id != principal.user_id:
                 return {"orders": [], "next_before_id": None, "scope": "own"}
             buyer_id = principal.user_id
             scope = "own"
-        else:
-            scope = "company"
         rows = OrderRepository(tx).search(OrderFilter(
             company_id, buyer_id, department_id, statuses, created_from, created_to, min_total,
-            max_total, before_id, limit))
+            max_total, before_id, limit, own_or_department))
         return {"orders": [self.summary(o) for o in rows], "scope": scope,
                 "next_before_id": rows[-1].id if len(rows) == limit else None}
 
@@ -610,9 +637,10 @@ class OrderService:
                ) -> dict[str, Any]:
         order = self.visible(tx, principal, order_id, lock=True)
         if not (order.buyer_id == principal.user_id or principal.is_seller
-                or principal.has("orders.read_all")):
-            raise Forbidden("only the buyer, the company's purchasing staff or the seller "
-                            "cancel an order")
+                or principal.has("orders.read_all")
+                or self._of_my_department(tx, principal, order)):
+            raise Forbidden("only the buyer, the company's purchasing staff (of the order's "
+                            "department, or all) or the seller cancel an order")
         held = order.status in RESERVED
         check_transition(order.status, "cancelled")
         if held:

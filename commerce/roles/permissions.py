@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "assortments.manage": "change customer assortments",
     # orders, approvals, invoices (issue 8)
     "orders.read": "see one's own orders",
+    "orders.read_department": "see the orders of one's own department",
     "orders.read_all": "see every order of the company",
     "orders.place": "create carts and place orders",
     "orders.edit": "change parts of an order",
@@ -82,7 +83,7 @@ CUSTOMER_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "company.read", "prices.read", "orders.read", "orders.read_all", "approvals.orders",
         "approvals.invoices", "approvals.withdraw", "invoices.read", "invoices.approve"})),
     "purchasing_manager": ("Purchasing manager", _ORDERING | {
-        "orders.read_all", "accounts.read", "invoices.read"}),
+        "orders.read_department", "accounts.read", "invoices.read"}),
     "order_recipient": ("Order recipient", frozenset({
         "company.read", "orders.read", "orders.receive"})),
     "buyer": ("Buyer", _ORDERING),

@@ -212,6 +212,27 @@ def test_budget_boundary(shop: Shop) -> None:  # noqa: F811
     assert shop.submit({"PA-1": 1}, by=shop.buyer2)["status"] == "placed"  # its own budget
 
 
+def test_department_budget_counts_orders_of_the_buyers_default_department(
+        shop: Shop) -> None:  # noqa: F811
+    """Orders without a department_id take the buyer's (membership) department, so both
+    buyers of Site A spend one budget; the preview plans with the same department."""
+    c = shop.world.client
+    deps = [c.post(f"/v1/companies/{shop.company}/departments", json={"name": n},
+                   headers=shop.cadm.headers).json()["id"] for n in ("Site A", "Site B")]
+    for who, dep in ((shop.buyer, deps[0]), (shop.buyer2, deps[0]), (shop.pm, deps[1])):
+        r = c.put(f"/v1/companies/{shop.company}/users/{who.id}/department",
+                  json={"department_id": dep}, headers=shop.cadm.headers)
+        assert r.status_code == 200, r.text
+    shop.rule([{"roles": ["approver"]}], currency="EUR",
+              budget={"scope": "department", "period": "month", "amount": "250"})
+    assert shop.submit({"DR-1": 2})["status"] == "placed"  # Site A: 200
+    r = c.post("/v1/approvals/preview", headers=shop.buyer2.headers,
+               json={"lines": [{"sku": "PA-1", "qty": 6}]})
+    assert r.json()["needs_approval"] is True, r.text  # 200 + 60 > 250
+    assert shop.submit({"PA-1": 6}, by=shop.buyer2)["status"] == "pending_approval"
+    assert shop.submit({"PA-1": 6}, by=shop.pm)["status"] == "placed"  # Site B: its own
+
+
 def test_preview_names_rules_and_approvers(shop: Shop) -> None:  # noqa: F811
     shop.rule([{"roles": ["approver"]}], brands=["makita"])
     shop.rule([{"users": [shop.cadm.id, shop.buyer.id]}], categories=["Tools"], min_lines=2)

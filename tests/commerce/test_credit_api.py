@@ -25,8 +25,10 @@ def api(world: World) -> dict[str, Any]:  # noqa: F811
     a = world.company("A", sales_rep=rep)
     b = world.company("B")
     buyer = world.session(world.user(company=a, roles=("buyer",)), company=a)
-    manager = world.session(world.user(company=a, roles=("purchasing_manager",)), company=a)
-    other = world.session(world.user(company=b, roles=("purchasing_manager",)), company=b)
+    # the overview needs orders.read_all: a company admin (a purchasing manager sees only its
+    # department's orders, test_orders_api)
+    manager = world.session(world.user(company=a, roles=("company_admin",)), company=a)
+    other = world.session(world.user(company=b, roles=("company_admin",)), company=b)
     return {"admin": admin.headers, "rep": rep.headers, "buyer": buyer.headers,
             "manager": manager.headers, "other": other.headers, "a": a, "b": b}
 

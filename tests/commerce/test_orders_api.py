@@ -12,7 +12,7 @@ from sqlalchemy import update
 from commerce.credit.service import CreditService
 from commerce.orders.models import ORDER_STATUSES, Order
 from commerce.orders.service import TRANSITIONS
-from tests.commerce.accounts_world import make_world
+from tests.commerce.accounts_world import Account, make_world
 from tests.commerce.orders_world import Shop, make_shop, shop  # noqa: F401 - fixture
 from tests.factories import make_record
 
@@ -174,14 +174,14 @@ def test_visibility_by_role_and_filters(shop: Shop) -> None:  # noqa: F811
     assert (own["scope"], [o["id"] for o in own["orders"]]) == ("own", [mine])
     assert c.get(f"/v1/orders?buyer_id={shop.buyer2.id}",
                  headers=shop.buyer.headers).json()["orders"] == []
-    # purchasing manager and approver (orders.read_all), the seller: the whole company
-    for who in (shop.pm, shop.approver, shop.admin):
+    # company admin and approver (orders.read_all), the seller: the whole company
+    for who in (shop.cadm, shop.approver, shop.admin):
         listed = c.get("/v1/orders", headers=who.headers).json()
         assert [o["id"] for o in listed["orders"]] == [big, theirs, mine], who
         assert shop.get(theirs, by=who)["id"] == theirs
 
     def ids(query: str) -> list[int]:
-        r = c.get(f"/v1/orders?{query}", headers=shop.pm.headers)
+        r = c.get(f"/v1/orders?{query}", headers=shop.cadm.headers)
         assert r.status_code == 200, r.text
         return [o["id"] for o in r.json()["orders"]]
 
@@ -193,7 +193,7 @@ def test_visibility_by_role_and_filters(shop: Shop) -> None:  # noqa: F811
     assert ids("created_from=2000-01-01T00:00:00Z&created_to=2001-01-01T00:00:00Z") == []
     assert ids("created_from=2000-01-01T00:00:00") == [big, theirs, mine]
     assert ids("limit=1") == [big]
-    bad = c.get("/v1/orders?status=lost", headers=shop.pm.headers)
+    bad = c.get("/v1/orders?status=lost", headers=shop.cadm.headers)
     assert (bad.status_code, bad.json()["field"]) == (400, "status")
     # another company's people and its listing
     stranger = shop.world.session(shop.world.user(company=shop.other,
@@ -273,3 +273,107 @@ def test_concurrent_retries_create_one_order_on_postgresql(tmp_path: Any) -> Non
     finally:
         worlds.close()
         stores.close()  # drops the schema
+
+
+# -- departments (C6): a member's department scopes orders.read_department ---------------------
+def _department(s: Shop, name: str, company: int | None = None) -> int:
+    r = s.world.client.post(f"/v1/companies/{company or s.company}/departments",
+                            json={"name": name}, headers=s.admin.headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _put_in(s: Shop, who: Account, department_id: int | None, expect: int = 200
+            ) -> dict[str, Any]:
+    r = s.world.client.put(f"/v1/companies/{s.company}/users/{who.id}/department",
+                           json={"department_id": department_id}, headers=s.cadm.headers)
+    assert r.status_code == expect, r.text
+    return dict(r.json())
+
+
+def test_members_departments_are_set_checked_audited_and_kept_across_role_changes(
+        shop: Shop) -> None:  # noqa: F811
+    c = shop.world.client
+    site_a = _department(shop, "Site A")
+    foreign = _department(shop, "Elsewhere", company=shop.other)
+    assert _put_in(shop, shop.pm, site_a)["department_id"] == site_a
+    # a department of another company, or none at all: 400 naming department_id
+    for bad in (foreign, 999_999):
+        r = c.put(f"/v1/companies/{shop.company}/users/{shop.pm.id}/department",
+                  json={"department_id": bad}, headers=shop.cadm.headers)
+        assert (r.status_code, r.json()["field"]) == (400, "department_id"), r.text
+    r = c.post(f"/v1/companies/{shop.company}/users", headers=shop.cadm.headers,
+               json={"email": "new@example.com", "name": "New", "password": "a long password 1",
+                     "roles": ["buyer"], "department_id": foreign})
+    assert (r.status_code, r.json()["field"]) == (400, "department_id"), r.text
+    # adding an employee with a department
+    r = c.post(f"/v1/companies/{shop.company}/users", headers=shop.cadm.headers,
+               json={"email": "new@example.com", "name": "New", "password": "a long password 1",
+                     "roles": ["buyer"], "department_id": site_a})
+    assert (r.status_code, r.json()["department_id"]) == (201, site_a), r.text
+    # changing the roles keeps the department; the list shows it
+    r = c.put(f"/v1/companies/{shop.company}/users/{shop.pm.id}/roles",
+              json={"roles": ["purchasing_manager", "order_recipient"]},
+              headers=shop.cadm.headers)
+    assert (r.status_code, r.json()["department_id"]) == (200, site_a), r.text
+    listed = {u["id"]: u["department_id"] for u in c.get(
+        f"/v1/companies/{shop.company}/users", headers=shop.cadm.headers).json()["users"]}
+    assert listed[shop.pm.id] == site_a and listed[shop.buyer.id] is None
+    # buyers may not set departments; other companies' employees do not exist
+    assert c.put(f"/v1/companies/{shop.company}/users/{shop.pm.id}/department",
+                 json={"department_id": None}, headers=shop.buyer.headers).status_code == 403
+    assert _put_in(shop, shop.pm, None)["department_id"] is None
+    entries = shop.world.audit(action="employee.department")
+    assert [(e["details"]["from"], e["details"]["to"]) for e in entries] in (
+        [(None, site_a), (site_a, None)], [(site_a, None), (None, site_a)])
+
+
+def test_department_visibility_and_the_default_department_of_an_order(
+        shop: Shop) -> None:  # noqa: F811
+    c = shop.world.client
+    site_a, site_b = _department(shop, "Site A"), _department(shop, "Site B")
+    _put_in(shop, shop.pm, site_a)
+    _put_in(shop, shop.buyer, site_a)
+    _put_in(shop, shop.buyer2, site_b)
+    # no department_id in the request: the buyer's department; an explicit one wins
+    a1 = shop.submit({"DR-1": 1})
+    assert a1["department_id"] == site_a
+    b1 = shop.submit({"PA-1": 1}, by=shop.buyer2)
+    assert b1["department_id"] == site_b
+    b_in_a = shop.submit({"GL-1": 2}, by=shop.buyer2, department_id=site_a)
+    assert b_in_a["department_id"] == site_a
+    pm_own = shop.submit({"SA-1": 1}, by=shop.pm, department_id=site_b)  # its own, elsewhere
+    # a department of another company is refused
+    foreign = _department(shop, "Elsewhere", company=shop.other)
+    r = c.post("/v1/orders", json={"lines": [{"sku": "DR-1", "qty": 1}],
+                                   "department_id": foreign},
+               headers={**shop.buyer.headers, "Idempotency-Key": "foreign-dep"})
+    assert (r.status_code, r.json()["field"]) == (404, "department_id"), r.text
+
+    def listed(who: Account, query: str = "") -> tuple[str, list[int]]:
+        r = c.get(f"/v1/orders{query}", headers=who.headers)
+        assert r.status_code == 200, r.text
+        return r.json()["scope"], [o["id"] for o in r.json()["orders"]]
+
+    # the purchasing manager: its own orders and its department's, not Site B's
+    assert listed(shop.pm) == ("department", [pm_own["id"], b_in_a["id"], a1["id"]])
+    assert listed(shop.pm, f"?department_id={site_b}") == ("department", [pm_own["id"]])
+    assert listed(shop.pm, f"?buyer_id={shop.buyer2.id}") == ("department", [b_in_a["id"]])
+    assert shop.get(a1["id"], by=shop.pm)["id"] == a1["id"]
+    assert c.get(f"/v1/orders/{b1['id']}", headers=shop.pm.headers).status_code == 404
+    assert c.post(f"/v1/orders/{b1['id']}/cancel", json={},
+                  headers=shop.pm.headers).status_code == 404
+    # a buyer: its own only, even in the same department
+    assert listed(shop.buyer) == ("own", [a1["id"]])
+    assert c.get(f"/v1/orders/{b_in_a['id']}", headers=shop.buyer.headers).status_code == 404
+    # the company admin: everything
+    assert listed(shop.cadm) == ("company", [pm_own["id"], b_in_a["id"], b1["id"], a1["id"]])
+    # a purchasing manager without a department sees its own orders only
+    _put_in(shop, shop.pm, None)
+    assert listed(shop.pm) == ("own", [pm_own["id"]])
+    assert c.get(f"/v1/orders/{a1['id']}", headers=shop.pm.headers).status_code == 404
+    # moved to Site B: that department now
+    _put_in(shop, shop.pm, site_b)
+    assert listed(shop.pm) == ("department", [pm_own["id"], b1["id"]])
+    # and it may cancel an order of its department
+    assert shop.act(b1["id"], "cancel", shop.pm)["status"] == "cancelled"

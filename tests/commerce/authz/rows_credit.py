@@ -17,8 +17,8 @@ READ = "401 ok ok ok ok ok 403 ok"  # prices.read: not the order recipient
 READ_OTHER = "401 ok 404 404 404 404 403 404"
 MANAGE = "401 ok ok 403 403 403 403 403"
 MANAGE_OTHER = "401 ok 404 403 403 403 403 403"
-ALL_ORDERS = "401 ok ok ok ok ok 403 403"  # orders.read_all
-ALL_ORDERS_OTHER = "401 ok 404 404 404 404 403 403"
+ALL_ORDERS = "401 ok ok ok ok 403 403 403"  # orders.read_all (not the purchasing manager)
+ALL_ORDERS_OTHER = "401 ok 404 404 404 403 403 403"
 TERMS = {"mode": "trade_credit", "limit": "1000", "currency": "EUR", "term_days": 30,
          "limit_scope": "outstanding"}
 _orders = itertools.count(900_000_000)

@@ -2,7 +2,9 @@
 Columns: anon adm rep cadm appr pm recv buy.
 
 Who: orders are read with ``orders.read`` (a colleague's order only with ``orders.read_all``:
-company admin, approver, purchasing manager; buyers and order recipients get 404); approving
+company admin, approver; buyers, order recipients and a purchasing manager of another
+department get 404; ``orders.read_department``: the purchasing manager sees a colleague's order
+of its own department); approving
 and rejecting need ``approvals.orders`` *and* a place in the order's tiers (a seller
 administrator holds the permission but is in no tier: 403); the seller's steps need a
 seller-side role. Orders of other companies are 404 for customers and for the representative
@@ -16,16 +18,19 @@ from typing import Any
 
 from commerce.approvals.models import ApprovalRecord
 from commerce.approvals.service import ApprovalService
+from commerce.companies.models import Department
 from commerce.credit.service import CreditService
 from commerce.identity import now_utc
 from commerce.orders.models import Order, OrderLine
+from commerce.roles.repository import RoleRepository
 from tests.commerce.authz.matrix import Cell, Row
 from tests.factories import make_record
 
 SKU = "MX-O1"
 READ = "401 ok ok ok ok ok ok ok"
 READ_OTHER = "401 ok 404 404 404 404 404 404"
-COLLEAGUE = "401 ok ok ok ok ok 404 404"  # a colleague's order: orders.read_all
+COLLEAGUE = "401 ok ok ok ok 404 404 404"  # a colleague's order: orders.read_all
+SAME_DEPARTMENT = "401 ok ok ok ok ok 404 404"  # ... of the subject's department
 CONFIGURE = "401 ok 403 ok 403 403 403 403"
 CONFIGURE_OTHER = "401 ok 403 404 403 403 403 403"
 
@@ -59,6 +64,20 @@ def _order(cell: Cell, status: str = "pending_approval", tiers: int = 1,
         return int(order.id)
 
 
+def _department_order(cell: Cell) -> int:
+    """A colleague's order of a department that the subject (a customer) belongs to."""
+    order_id = _order(cell)
+    with cell.world.uow() as tx:
+        department = Department(company_id=cell.company_id, name=cell.unique("dep"),
+                                created_at=now_utc())
+        tx.add(department)
+        tx.flush()
+        tx.get(Order, order_id).department_id = department.id  # type: ignore[union-attr]
+        if cell.subject is not None and cell.company_id == cell.home:
+            RoleRepository(tx).set_department(cell.subject.id, cell.home, department.id)
+    return order_id
+
+
 def _approved_order(cell: Cell) -> int:
     with cell.world.uow() as tx:
         CreditService().set_terms(tx, "matrix", cell.company_id, {
@@ -85,7 +104,10 @@ ROWS = [
     Row("POST", "/v1/orders", "401 pass pass pass 403 pass 403 pass", ok=201, body=_lines),
     Row("GET", "/v1/orders?company_id={company_id}", READ, READ_OTHER),
     Row("GET", "/v1/orders/{order_id}", COLLEAGUE, READ_OTHER),
-    Row("PATCH", "/v1/orders/{order_id}/lines", "401 ok ok ok ok 403 404 404", READ_OTHER,
+    # the same endpoints with an order of the subject's department (the query only names the row)
+    Row("GET", "/v1/orders/{order_id}?of=department", SAME_DEPARTMENT, READ_OTHER,
+        fill={"order_id": _department_order}),
+    Row("PATCH", "/v1/orders/{order_id}/lines", "401 ok ok ok ok 404 404 404", READ_OTHER,
         body=_lines),
     Row("POST", "/v1/orders/{order_id}/approve", "401 403 403 ok ok 403 403 403",
         "401 403 403 404 404 403 403 403"),
@@ -94,11 +116,13 @@ ROWS = [
     Row("POST", "/v1/orders/{order_id}/withdraw", "401 ok 403 ok ok 403 403 403",
         "401 ok 403 404 404 403 403 403",
         fill={"order_id": lambda c: _order(c, tiers=2, approved_by_subject=True)}),
-    Row("POST", "/v1/orders/{order_id}/place", "401 ok ok ok 403 ok 403 404",
+    Row("POST", "/v1/orders/{order_id}/place", "401 ok ok ok 403 404 403 404",
         "401 ok 404 404 403 404 403 404", fill={"order_id": _approved_order}),
-    Row("POST", "/v1/orders/{order_id}/cancel", "401 ok ok ok 403 ok 403 404",
+    Row("POST", "/v1/orders/{order_id}/cancel", "401 ok ok ok 403 404 403 404",
         "401 ok 404 404 403 404 403 404"),
-    Row("POST", "/v1/orders/{order_id}/status", "401 ok ok 403 403 403 403 404",
+    Row("POST", "/v1/orders/{order_id}/cancel?of=department", "401 ok ok ok 403 ok 403 404",
+        "401 ok 404 404 403 404 403 404", fill={"order_id": _department_order}),
+    Row("POST", "/v1/orders/{order_id}/status", "401 ok ok 403 403 404 403 404",
         "401 ok 404 404 403 404 403 404", body={"status": "confirmed"},
         fill={"order_id": lambda c: _order(c, "placed")}),
     Row("POST", "/v1/approvals/preview", "401 pass pass ok 403 ok 403 ok",
