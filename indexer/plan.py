@@ -140,23 +140,23 @@ class CustomerPrices:
 
     lookup: Callable[[np.ndarray], np.ndarray]
     everything: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]
-    """(keys, the buyer's prices, the catalog's prices in ``field``) of every product, for
-    turning price filters into filters on the catalog's prices plus a few product keys."""
+    """(SKUs, the buyer's prices, the catalog's prices in ``field``) of every product, for
+    turning price filters into filters on the catalog's prices plus a few SKUs."""
     field: str = "price_per_piece"
     memo: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
     """An engine's compiled key filters for this buyer, by price filters (a few)."""
 
     def corrections(self, price_filters: list[Filter]) -> tuple[np.ndarray, np.ndarray]:
-        """(keys of products the same filters on the catalog's prices would wrongly keep,
-        keys they would wrongly leave out) for this buyer: a backend filters the catalog's
-        price column and corrects by these few keys. Memoised per filters."""
+        """(SKUs of products the same filters on the catalog's prices would wrongly keep,
+        SKUs they would wrongly leave out) for this buyer: a backend filters the catalog's
+        price column and corrects by these few SKUs. Memoised per filters."""
         memo_key = ("corrections", tuple(price_filters))
         hit = self.memo.get(memo_key)
         if hit is None:
-            keys, own, listed = self.everything()
+            skus, own, listed = self.everything()
             ok_own = values_passing(own, price_filters)
             ok_listed = values_passing(listed, price_filters)
-            hit = (keys[ok_listed & ~ok_own], keys[ok_own & ~ok_listed])
+            hit = (skus[ok_listed & ~ok_own], skus[ok_own & ~ok_listed])
             if len(self.memo) >= 32:
                 self.memo.pop(next(iter(self.memo)))
             self.memo[memo_key] = hit

@@ -649,11 +649,12 @@ class TantivyBackend(TantivyIndex):
             return hit
         wrongly_in, wrongly_out = prices.corrections(price_filters)
         query = _and([self._filter_query(f) for f in price_filters])
-        if wrongly_in.size:
-            query = Q.boolean_query([(Occur.Must, query),
-                                     (Occur.MustNot, _key_restriction(wrongly_in))])
+        if wrongly_in.size:  # SKUs: a term set on the raw text field is ~5x faster than on
+            # the numeric key column
+            query = Q.boolean_query([(Occur.Must, query), (Occur.MustNot, Q.term_set_query(
+                SCHEMA, "sku", wrongly_in.tolist()))])
         if wrongly_out.size:
-            query = _or([query, _key_restriction(wrongly_out)])
+            query = _or([query, Q.term_set_query(SCHEMA, "sku", wrongly_out.tolist())])
         if len(prices.memo) >= 32:
             prices.memo.pop(next(iter(prices.memo)))
         prices.memo[memo_key] = query
@@ -893,12 +894,6 @@ def _split(word: str, searcher: tantivy.Searcher) -> list[list[str]] | None:
         if min(left_df, right_df) > best_df:
             best, best_df = [left, right], min(left_df, right_df)
     return best
-
-
-def _key_restriction(keys: np.ndarray) -> tantivy.Query:
-    if keys.size == 0:
-        return Q.empty_query()
-    return Q.term_set_query(SCHEMA, "sku_key", keys.tolist())
 
 
 def _numeric_facet(request: FacetRequest, values: np.ndarray) -> FacetResult:

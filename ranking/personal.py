@@ -45,7 +45,7 @@ class _Catalog:
     pricing: PricingCatalog
     sorted_keys: np.ndarray  # the product keys, ascending
     position: np.ndarray  # position in ``pricing`` of each sorted key
-    listed: np.ndarray  # the catalog's price_per_piece of each sorted key (NaN: none)
+    listed: np.ndarray  # the catalog's price_per_piece in catalog order (NaN: none)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class PersonalSearch:
         pricing = PricingCatalog.from_engine(self.engine)
         keys = product_keys(list(pricing.skus))
         order = np.argsort(keys, kind="stable")
-        units = pricing.catalog_units[order]
+        units = pricing.catalog_units
         listed = np.where(units >= 0, units / PRICE_SCALE, np.nan)
         built = _Catalog(pricing, keys[order], order, listed)
         with self._lock:
@@ -176,9 +176,8 @@ class _Lookup:
         self.catalog = catalog
 
     def everything(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(keys ascending, the buyer's prices, catalog prices) of every product."""
-        return (self.catalog.sorted_keys, self.values[self.catalog.position],
-                self.catalog.listed)
+        """(SKUs, the buyer's prices, catalog prices) of every product, in catalog order."""
+        return self.catalog.pricing.skus, self.values, self.catalog.listed
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
         sorted_keys = self.catalog.sorted_keys

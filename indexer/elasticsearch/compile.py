@@ -228,12 +228,12 @@ def price_field(field: str) -> str:
 
 
 _OWN_PRICE = """
-def k = String.valueOf(doc['sku_key'].value);
+def k = doc['sku'].value;
 if (params.own.containsKey(k)) { def v = params.own.get(k); return v == null ? params.none : v; }
 return doc[params.field].size() == 0 ? params.none : doc[params.field].value;
 """
 _OWN_PRICES = """
-def k = String.valueOf(doc['sku_key'].value);
+def k = doc['sku'].value;
 if (params.own.containsKey(k)) { def v = params.own.get(k); return v == null ? [] : [v]; }
 return doc[params.field].size() == 0 ? [] : [doc[params.field].value];
 """
@@ -242,17 +242,17 @@ return doc[params.field].size() == 0 ? [] : [doc[params.field].value];
 def own_price_script(prices: CustomerPrices, *, for_sort: bool, descending: bool = False
                      ) -> dict[str, Any]:
     """A painless script giving a product's price for this buyer: the list price, or the
-    buyer's own where it differs (``params.own``: product key -> price, null where the buyer
-    has none). Sorting puts products without a price last; aggregations skip them. The map
-    holds only the products whose price differs for the buyer (contract and group lines,
+    buyer's own where it differs (``params.own``: SKU -> price, null where the buyer has
+    none). Sorting puts products without a price last; aggregations skip them. The map holds
+    only the products whose price differs for the buyer (contract and group lines,
     discounted ones), memoised with the buyer's prices."""
     memo_key = ("es_own_prices",)
     own = prices.memo.get(memo_key)
     if own is None:
-        keys, mine, listed = prices.everything()
+        skus, mine, listed = prices.everything()
         differs = ~((mine == listed) | (np.isnan(mine) & np.isnan(listed)))
-        own = {str(int(k)): (None if np.isnan(v) else float(v))
-               for k, v in zip(keys[differs].tolist(), mine[differs].tolist(), strict=True)}
+        own = {str(sku): (None if np.isnan(v) else float(v))
+               for sku, v in zip(skus[differs].tolist(), mine[differs].tolist(), strict=True)}
         prices.memo[memo_key] = own
     params: dict[str, Any] = {"own": own, "field": prices.field}
     if for_sort:
@@ -272,14 +272,10 @@ def plan_filter(plan: SearchPlan, flt: Filter) -> Query:
     wrongly_in, wrongly_out = prices.corrections([flt])
     query = compile_filter(flt)
     if wrongly_in.size:
-        query = Q("bool", filter=[query], must_not=[_keys(wrongly_in)])
+        query = Q("bool", filter=[query], must_not=[_skus(wrongly_in.tolist())])
     if wrongly_out.size:
-        query = Q("bool", should=[query, _keys(wrongly_out)], minimum_should_match=1)
+        query = Q("bool", should=[query, _skus(wrongly_out.tolist())], minimum_should_match=1)
     return query
-
-
-def _keys(keys: Any) -> Query:
-    return Q("terms", sku_key=[int(k) for k in keys])
 
 
 def compile_filter(flt: Filter) -> Query:

@@ -469,9 +469,9 @@ class BackendConformance:
             return np.array([by_key.get(int(k), np.nan) for k in keys], dtype=np.float64)
 
         def everything() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            keys = product_keys([r["sku"] for r in FIXED])
+            skus = np.array([r["sku"] for r in FIXED], dtype=object)
             listed = np.array([r["price_per_piece"] for r in FIXED], dtype=np.float64)
-            return keys, lookup(keys), listed
+            return skus, lookup(product_keys(list(skus))), listed
 
         return CustomerPrices(lookup, everything)
 

@@ -315,21 +315,20 @@ def test_a_buyers_price_filter_is_the_list_price_filter_corrected_by_keys() -> N
     own[skus.index("ELE-000006")] = 0.25  # list 34.9: a contract price, into ..0.3
     by_key = dict(zip(keys.tolist(), own.tolist(), strict=True))
     prices = CustomerPrices(lambda k: np.array([by_key.get(int(x), np.nan) for x in k]),
-                            lambda: (keys, own, listed))
+                            lambda: (np.array(skus, dtype=object), own, listed))
     plan = SearchPlan(filters=[RangeFilter("price_per_piece", None, 0.3)], limit=20,
                       customer_prices=prices)
     body = compile_search(plan)
     check_search_body(body)
     text = json.dumps(body)
-    wrongly_in, wrongly_out = (int(keys[skus.index(s)]) for s in ("FAS-000002", "ELE-000006"))
     price_filter = body["query"]["bool"]["filter"][0]["bool"]
     assert price_filter["should"][0]["bool"]["must_not"] == [
-        {"terms": {"sku_key": [wrongly_in]}}]
-    assert price_filter["should"][1] == {"terms": {"sku_key": [wrongly_out]}}
+        {"terms": {"sku": ["FAS-000002"]}}]
+    assert price_filter["should"][1] == {"terms": {"sku": ["ELE-000006"]}}
     assert '"lte": 0.3' in text
     # an anonymous plan: the list price filter alone
     plain = compile_search(replace(plan, customer_prices=None))
-    assert "sku_key" not in json.dumps(plain)
+    assert "FAS-000002" not in json.dumps(plain)
 
 
 def test_a_buyers_price_sort_and_facet_read_own_prices_through_a_script() -> None:
@@ -346,7 +345,7 @@ def test_a_buyers_price_sort_and_facet_read_own_prices_through_a_script() -> Non
     own[skus.index("PLU-000007")] = np.nan  # no price for this buyer
     by_key = dict(zip(keys.tolist(), own.tolist(), strict=True))
     prices = CustomerPrices(lambda k: np.array([by_key.get(int(x), np.nan) for x in k]),
-                            lambda: (keys, own, listed))
+                            lambda: (np.array(skus, dtype=object), own, listed))
     for descending in (False, True):
         plan = SearchPlan(sort=SortSpec("price_per_piece", descending=descending),
                           facets=facet_requests(["price_per_piece", "brand"]), limit=20,
@@ -357,8 +356,7 @@ def test_a_buyers_price_sort_and_facet_read_own_prices_through_a_script() -> Non
         assert sort["type"] == "number" and sort["order"] == ("desc" if descending else "asc")
         params = sort["script"]["params"]
         # only the products whose price differs for the buyer travel with the request
-        assert params["own"] == {str(int(keys[skus.index("FAS-000002")])): 0.5,
-                                 str(int(keys[skus.index("PLU-000007")])): None}
+        assert params["own"] == {"FAS-000002": 0.5, "PLU-000007": None}
         assert params["none"] == (-1e300 if descending else 1e300)  # no price: last
         aggs = body["aggs"]["facets"]["aggs"]
         assert aggs["price_per_piece__stats"]["stats"]["script"]["params"]["own"] == params["own"]
