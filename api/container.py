@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from api.background import RerunningJob
 from api.images import ServedImages
 from catalog.errors import BackendUnavailable, DiscoveryError, InvalidInput
 from catalog.files import FileStore
@@ -144,8 +145,7 @@ class ServedEmbeddings:
         self._error: str | None = None
         self._synced = 0.0
         self._syncing = threading.Lock()
-        self._embedder: threading.Thread | None = None
-        self._embed_again = False
+        self._embedding = RerunningJob("embeddings", self._embed_once)
         self.last_embed: dict[str, Any] | None = None
 
     def start(self, *, catch_up: bool = False) -> ServedEmbeddings:
@@ -210,7 +210,7 @@ class ServedEmbeddings:
     def status(self) -> dict[str, Any]:
         if self._ready is not None:
             return {"status": "ready", **self._ready[1].describe(),
-                    "embedding": bool(self._embedder and self._embedder.is_alive()),
+                    "embedding": self._embedding.running,
                     "last_embed": self.last_embed}
         return {"status": "unavailable", "detail": self._error} if self._error else {
             "status": "loading"}
@@ -219,37 +219,25 @@ class ServedEmbeddings:
         """Compute the embeddings of new and changed products in a background thread (after
         an import); a request while one runs makes it go round once more. The index picks
         the vectors up as they are stored."""
-        with self._lock:
-            self._embed_again = True
-            if self._embedder is not None and self._embedder.is_alive():
-                return
-            self._embedder = threading.Thread(target=self._embed_loop, name="embeddings",
-                                              daemon=True)
-            self._embedder.start()
+        self._embedding.request()
 
-    def _embed_loop(self) -> None:
+    def _embed_once(self) -> bool:
         from embeddings import embed_products
 
-        while True:
-            with self._lock:
-                if not self._embed_again:
-                    return
-                self._embed_again = False
-            ready = self._load()
-            if ready is None:
-                return
-            try:
-                report = embed_products(self.store, ready[0])
-                self._sync(ready[1])  # searches see the new vectors once this thread ends
-                self.last_embed = report.to_dict()
-            except Exception:  # a background job must log, not die silently
-                log.exception("embedding new and changed products failed")
-                return
+        ready = self._load()
+        if ready is None:
+            return False
+        try:
+            report = embed_products(self.store, ready[0])
+            self._sync(ready[1])  # searches see the new vectors once this thread ends
+            self.last_embed = report.to_dict()
+        except Exception:  # a background job must log, not die silently
+            log.exception("embedding new and changed products failed")
+            return False
+        return True
 
     def close(self) -> None:
-        thread = self._embedder
-        if thread is not None and thread.is_alive():
-            thread.join(timeout=5)  # the stored vectors are safe; the next run resumes
+        self._embedding.join(timeout=5)  # the stored vectors are safe; the next run resumes
 
     # -- ranking.hybrid.SemanticIndex ------------------------------------------------------
     def query_vector(self, text: str) -> np.ndarray:

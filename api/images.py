@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from api.background import RerunningJob
 from catalog.errors import DiscoveryError
 from catalog.files import FileStore
 from catalog.image_embeddings import ImageEmbeddingStore
@@ -59,8 +60,7 @@ class ServedImages:
         self._error: str | None = None
         self._synced = 0.0
         self._syncing = threading.Lock()
-        self._embedder: threading.Thread | None = None
-        self._embed_again = False
+        self._embedding = RerunningJob("image-embeddings", self._embed_once)
         self.last_embed: dict[str, Any] | None = None
 
     @property
@@ -132,7 +132,7 @@ class ServedImages:
             encoder, index = self._ready
             return {"status": "ready", **encoder.describe(), "images": len(index),
                     "dim": index.dim,
-                    "embedding": bool(self._embedder and self._embedder.is_alive()),
+                    "embedding": self._embedding.running,
                     "last_embed": self.last_embed}
         return {"status": "unavailable", "detail": self._error} if self._error else {
             "status": "loading", "model": self.encoder.arch}
@@ -140,39 +140,26 @@ class ServedImages:
     def embed_changed(self) -> None:
         """Embed the images of new and changed products in a background thread; a request
         while one runs makes it go round once more."""
-        if not self.configured:
-            return
-        with self._lock:
-            self._embed_again = True
-            if self._embedder is not None and self._embedder.is_alive():
-                return
-            self._embedder = threading.Thread(target=self._embed_loop, name="image-embeddings",
-                                              daemon=True)
-            self._embedder.start()
+        if self.configured:
+            self._embedding.request()
 
-    def _embed_loop(self) -> None:
-        while True:
-            with self._lock:
-                if not self._embed_again:
-                    return
-                self._embed_again = False
-            ready = self._load()
-            if ready is None:
-                return
-            try:
-                report = embed_images(self.settings, self.store, ready[0])
-                self._sync(ready[1])
-                self.last_embed = report.to_dict()
-                if report.skipped:
-                    log.info("product images skipped: %s", dict(report.skipped))
-            except Exception:  # a background job must log, not die silently
-                log.exception("embedding product images failed")
-                return
+    def _embed_once(self) -> bool:
+        ready = self._load()
+        if ready is None:
+            return False
+        try:
+            report = embed_images(self.settings, self.store, ready[0])
+            self._sync(ready[1])
+            self.last_embed = report.to_dict()
+            if report.skipped:
+                log.info("product images skipped: %s", dict(report.skipped))
+        except Exception:  # a background job must log, not die silently
+            log.exception("embedding product images failed")
+            return False
+        return True
 
     def close(self) -> None:
-        thread = self._embedder
-        if thread is not None and thread.is_alive():
-            thread.join(timeout=5)
+        self._embedding.join(timeout=5)
 
     # -- ranking.image_search.ImageNeighbours ----------------------------------------------
     def _images(self) -> EncodedImages:
