@@ -73,7 +73,7 @@ def setup_commerce(store: CatalogStore, data_dir: Path, customers: int, seed: in
     tokens: list[str] = []
     started = time.perf_counter()
     with store.engine.begin() as conn:
-        for n, group in enumerate(GROUPS):
+        for group in GROUPS:
             list_id = conn.execute(insert(PriceList).values(
                 name=f"{group} prices", kind="group", customer_group=group, currency="EUR",
                 priority=0, created_at=now, updated_at=now).returning(PriceList.id)).scalar_one()
@@ -81,7 +81,6 @@ def setup_commerce(store: CatalogStore, data_dir: Path, customers: int, seed: in
                 {"price_list_id": list_id, "sku": sku, "min_qty": 1,
                  "unit_price": Decimal(str(round(price * rng.uniform(0.8, 0.95), 4)))}
                 for sku, price in rng.sample(priced, 20_000)])
-            del n
         for i in range(customers):
             group = GROUPS[i % len(GROUPS)]
             company = conn.execute(insert(Company).values(

@@ -642,7 +642,8 @@ class TantivyBackend(TantivyIndex):
         list price is above it, and so on). Buyers' prices differ from list prices for some
         products, and change the decision for fewer still (those near the range's ends), so
         the key lists stay short. A product without a price for the buyer passes no price
-        filter. Kept on ``prices`` for the buyer's next searches with the same filters."""
+        filter. Kept on ``prices`` (one object per buyer view, which ``ranking.personal``
+        reuses until a price or product changes) for the buyer's next searches."""
         memo_key = ("tantivy", tuple(price_filters))
         hit = prices.memo.get(memo_key)
         if hit is not None:

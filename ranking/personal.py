@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -94,6 +95,11 @@ class PersonalSearch:
         self._stamp: tuple[object, ...] | None = None
         self._checked = 0.0
         self._refreshing = False
+        # a buyer's prices for the plan, reused while neither the buyer's price view (the
+        # book's, replaced on any price change) nor the catalog changed: what an engine keeps
+        # in ``CustomerPrices.memo`` (compiled price filters) serves the buyer's next pages
+        self.max_views = 64  # each holds the buyer's price array (0.8 MB at 100,000 products)
+        self._views: OrderedDict[int, tuple[object, _Catalog, CustomerPrices]] = OrderedDict()
 
     def for_company(self, company_id: int, customer_group: str | None = None) -> BuyerView:
         rules = self.assortments.for_company(self.engine, company_id, customer_group)
@@ -107,9 +113,19 @@ class PersonalSearch:
         own = self.book.for_company(company_id, self.currency, group=customer_group)
         if not own.lists and not own.discounts:
             return BuyerView(company_id, customer_group, assortment, None)
-        lookup = _Lookup(own, self.catalog())
-        return BuyerView(company_id, customer_group, assortment,
-                         CustomerPrices(lookup, lookup.everything))
+        catalog = self.catalog()
+        with self._lock:
+            cached = self._views.get(company_id)
+            if cached is not None and cached[0] is own and cached[1] is catalog:
+                self._views.move_to_end(company_id)
+                prices = cached[2]
+            else:
+                lookup = _Lookup(own, catalog)
+                prices = CustomerPrices(lookup, lookup.everything)
+                self._views[company_id] = (own, catalog, prices)
+                while len(self._views) > self.max_views:
+                    self._views.popitem(last=False)
+        return BuyerView(company_id, customer_group, assortment, prices)
 
     def catalog(self) -> _Catalog:
         """The catalog side, checked for changes at most every ``catalog_refresh_s`` s in a

@@ -32,13 +32,11 @@ from catalog.fields import category_levels
 from commerce.assortments import repository as repo
 from commerce.audit import service as audit
 from commerce.prices import repository as prices_repo
-from commerce.prices.book import local_generation, notify_local_change
+from commerce.prices.book import UNKNOWN_GROUP, local_generation, notify_local_change
 from commerce.prices.engine import normalize_category, now_utc
 
 VERSION = "assortments"
 MAX_VALUES = 10_000
-UNKNOWN_GROUP = object()  # for_company: the caller does not know the company's group
-
 _FIELDS = ("include_categories", "include_brands", "include_skus", "exclude_categories",
            "exclude_brands", "exclude_skus")
 _KIND = {"categories": "category", "brands": "brand", "skus": "sku"}
