@@ -4,6 +4,13 @@ Searches go to an alias (``<prefix>-products``); each full rebuild writes a new 
 index, loads it, refreshes it and then moves the alias in one ``_aliases`` call (remove + add),
 so searches never see a half-built index; the old index is deleted only after the swap.
 Incremental writes go through the alias to the index behind it; ``commit`` refreshes.
+While a rebuild loads (a ``<alias>-building`` alias on the new index, which every process
+sees), writes also go to the new index and are journalled, so none is lost at the swap.
+
+Product vectors (the text embeddings of the catalog store) are indexed with the products and
+kept in step by :meth:`ElasticsearchBackend.sync_vectors` (partial updates of the vector
+field); semantic neighbours come from a filtered kNN search. The published synonyms live in
+the cluster as a synonym set read by the search analyzer (see ``mapping.STEM_SYNONYMS``).
 
 The client's major version must be the server's: the first request reads the server's
 ``version.number`` and refuses (503, with what to install) on a mismatch. Every failure to
@@ -18,25 +25,32 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from catalog.errors import BackendUnavailable, DiscoveryError
+import numpy as np
+
+from catalog.errors import BackendUnavailable, Conflict, DiscoveryError
 from indexer.elasticsearch.compile import (
     compile_doc_freqs,
     compile_facets,
+    compile_journal_deletes,
     compile_knn,
     compile_search,
+    compile_similarities,
     search_kwargs,
     split_words,
 )
 from indexer.elasticsearch.mapping import (
     SCHEMA_VERSION,
+    TEXT_VECTOR,
     index_settings,
     index_template,
     mappings,
+    synonym_rules,
     to_es_document,
 )
-from indexer.elasticsearch.parse import parse_search
+from indexer.elasticsearch.parse import parse_knn, parse_search, parse_similarities
 from indexer.plan import SearchPlan, SearchResult
 
 log = logging.getLogger("discovery.elasticsearch")
@@ -46,6 +60,13 @@ Op = tuple[str, dict[str, Any], "dict[str, Any] | None"]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DOC_FREQ_TTL_S = 60.0
 DOC_FREQ_CACHE_SIZE = 50_000
+SYNONYM_CHECK_S = 5.0
+"""How often a process whose searches name other synonym rules than it last saw in the
+cluster reads the cluster's set again (another process may have published them)."""
+VECTOR_SYNC_OVERLAP = timedelta(seconds=30)
+"""A vector sync re-sends what was stored this long before the last one it sent (a
+transaction that committed late carries an earlier time), as ``embeddings.vectors`` does."""
+SYNONYM_PAGE = 10_000
 
 
 class IndexingFailed(DiscoveryError):
@@ -105,6 +126,34 @@ class ElasticsearchConfig:
     @property
     def template(self) -> str:
         return f"{self.index_prefix}-products"
+
+    @property
+    def building(self) -> str:
+        """The alias on the index a rebuild is loading: the marker every process checks
+        before writing (writes then go to both indices)."""
+        return f"{self.alias}-building"
+
+    @property
+    def journal(self) -> str:
+        """The alias of the index recording, by SKU, the last write made during a rebuild
+        (outside the template's ``<alias>-*`` pattern: it is no product index)."""
+        return f"{self.index_prefix}-rebuild-journal"
+
+    @property
+    def synonyms_set(self) -> str:
+        """The Synonyms API set the search analyzer reads (the published synonyms)."""
+        return f"{self.index_prefix}-synonyms"
+
+
+class EmbeddingRows(Protocol):
+    """Where stored text embeddings are read (``catalog.store.CatalogStore``)."""
+
+    def get_embeddings(self, model_id: str, skus: Sequence[str]) -> dict[str, Any]: ...
+
+    def embedding_state(self, model_id: str) -> tuple[int, datetime | None]: ...
+
+    def iter_embeddings(self, model_id: str, *, batch_size: int = ...,
+                        updated_since: datetime | None = None) -> Iterator[list[Any]]: ...
 
 
 def client_major() -> int:
@@ -172,6 +221,10 @@ class ElasticsearchBackend:
         self._lock = threading.Lock()
         self.needs_rebuild = False
         self._df_cache: dict[str, tuple[float, int]] = {}
+        self._vectors: tuple[EmbeddingRows, Callable[[], str | None]] | None = None
+        self._cluster_synonyms: frozenset[str] | None = None  # rule ids of the cluster's set
+        self._synonyms_read_at = float("-inf")
+        self._rule_ids: dict[tuple[str, ...], frozenset[str]] = {}
 
     # -- connection and errors -----------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -253,15 +306,17 @@ class ElasticsearchBackend:
                 versions = {str(((m.get("mappings") or {}).get("_meta") or {}).get(
                     "schema_version")) for m in found.values()}
                 self.needs_rebuild = versions != {SCHEMA_VERSION}
+                if self._cluster_synonyms is None:
+                    self._cluster_synonyms = self._read_synonyms()
             self._ready = True
 
-    def _alias_indices(self) -> list[str]:
+    def _alias_indices(self, alias: str | None = None) -> list[str]:
         """The indices behind the alias (none on a fresh cluster)."""
         import elasticsearch
 
         def get() -> list[str]:
             try:
-                return sorted(self.client.indices.get_alias(name=self.config.alias).body)
+                return sorted(self.client.indices.get_alias(name=alias or self.config.alias).body)
             except elasticsearch.NotFoundError:
                 return []
 
@@ -272,29 +327,107 @@ class ElasticsearchBackend:
         cfg = self.config
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         name = f"{cfg.alias}-{stamp}-{uuid.uuid4().hex[:6]}"
+        # an index whose analyzer names a missing synonym set has no shards (red): the set
+        # first, empty until synonyms are published
+        if self._cluster_synonyms is None:
+            self._cluster_synonyms = self._read_synonyms()
+        if self._cluster_synonyms is None:
+            self._put_synonyms([])
         self._call("storing the index template", lambda: self.client.indices.put_index_template(
             name=cfg.template, **index_template(f"{cfg.alias}-*", cfg.shards, cfg.replicas,
                                                 cfg.refresh_interval, cfg.text_vector_dims,
-                                                cfg.image_vector_dims)))
-        settings = index_settings(cfg.shards, replicas, refresh_interval)
+                                                cfg.image_vector_dims, cfg.synonyms_set)))
+        settings = index_settings(cfg.shards, replicas, refresh_interval, cfg.synonyms_set)
         self._call("creating an index", lambda: self.client.indices.create(
             index=name, settings=settings,
-            mappings=mappings(cfg.text_vector_dims, cfg.image_vector_dims)))
+            mappings=mappings(cfg.text_vector_dims, cfg.image_vector_dims, synonyms=True)))
         return name
+
+    # -- synonyms ------------------------------------------------------------------------
+    def _read_synonyms(self) -> frozenset[str] | None:
+        """The rule ids of the cluster's synonym set; None when there is no set."""
+        import elasticsearch
+
+        name = self.config.synonyms_set
+
+        def get() -> frozenset[str] | None:
+            ids: set[str] = set()
+            start = 0
+            while True:
+                try:
+                    page = self.client.synonyms.get_synonym(id=name, from_=start,
+                                                            size=SYNONYM_PAGE).body
+                except elasticsearch.NotFoundError:
+                    return None
+                rules = page.get("synonyms_set") or []
+                ids.update(str(r.get("id")) for r in rules)
+                start += len(rules)
+                if not rules or start >= int(page.get("count") or 0):
+                    return frozenset(ids)
+
+        found: frozenset[str] | None = self._call("reading the synonym set", get)
+        self._synonyms_read_at = time.monotonic()
+        return found
+
+    def _put_synonyms(self, rules: list[dict[str, str]]) -> None:
+        self._call("publishing the synonym set", lambda: self.client.synonyms.put_synonym(
+            id=self.config.synonyms_set, synonyms_set=rules))
+        self._cluster_synonyms = frozenset(r["id"] for r in rules)
+        self._synonyms_read_at = time.monotonic()
+
+    def _ids_of(self, lines: Sequence[str]) -> frozenset[str]:
+        key = tuple(lines)
+        ids = self._rule_ids.get(key)
+        if ids is None:
+            if len(self._rule_ids) > 16:
+                self._rule_ids.clear()
+            ids = self._rule_ids[key] = frozenset(r["id"] for r in synonym_rules(key))
+        return ids
+
+    def publish_synonyms(self, lines: Sequence[str]) -> bool:
+        """Make the cluster's synonym set hold these rules (``ranking.synonyms`` lines), if it
+        does not already; Elasticsearch reloads the search analyzers that read the set (8.10
+        and later). Returns whether the set changed."""
+        self.check_server()
+        rules = synonym_rules(lines)
+        if self._read_synonyms() == frozenset(r["id"] for r in rules):
+            self._cluster_synonyms = frozenset(r["id"] for r in rules)
+            return False
+        self._put_synonyms(rules)
+        log.info("synonym set %s published: %d rules", self.config.synonyms_set, len(rules))
+        return True
+
+    def for_synonyms(self, lines: Sequence[str]) -> Any:
+        """The backend to search with these synonym rules: this one when the cluster's set
+        holds them (the plan's alternatives are then left to the analyzer), otherwise a view
+        that searches the plan's alternatives with the analyzer that applies no synonyms
+        (a draft preview, a configuration's own rules, a set not published yet)."""
+        self._ensure()
+        wanted = self._ids_of(lines)
+        if wanted != self._cluster_synonyms and \
+                time.monotonic() - self._synonyms_read_at > SYNONYM_CHECK_S:
+            self._cluster_synonyms = self._read_synonyms()  # published by another process?
+        return self if wanted == self._cluster_synonyms else QueryTimeSynonyms(self)
 
     # -- reads ---------------------------------------------------------------------------
     def search(self, plan: SearchPlan) -> SearchResult:
         self._ensure()
+        return self.search_with(plan, index_synonyms=self._cluster_synonyms is not None)
+
+    def search_with(self, plan: SearchPlan, *, index_synonyms: bool) -> SearchResult:
+        """``index_synonyms``: the cluster's synonym set applies (and the plan's synonym
+        alternatives are left out); otherwise the plan's alternatives apply alone."""
+        self._ensure()
         started = time.perf_counter()
         freqs = self._doc_freqs(split_words(plan))
         doc_freq = None if freqs is None else (lambda word: freqs.get(word, 0))
-        body = compile_search(plan, doc_freq)
+        body = compile_search(plan, doc_freq, index_synonyms)
         response = self._call("search", lambda: self.client.search(
             index=self.config.alias, **search_kwargs(body))).body
         broad = None
         if plan.facets and plan.facet_text is not None and not (
                 response.get("aggregations", {}).get("strict_total", {}).get("doc_count")):
-            facets_body = compile_facets(plan, doc_freq)
+            facets_body = compile_facets(plan, doc_freq, index_synonyms)
             broad = self._call("facet counts", lambda: self.client.search(
                 index=self.config.alias, **search_kwargs(facets_body))).body
         result = parse_search(plan, response, broad)
@@ -327,11 +460,102 @@ class ElasticsearchBackend:
         """The products nearest to a text embedding among those ``plan`` allows, with their
         cosine (Elasticsearch scores cosine as (1 + cos) / 2)."""
         self._ensure()
-        body = compile_knn(plan, vector, k, num_candidates or 4 * k)
+        body = compile_knn(plan, [float(x) for x in vector], k, num_candidates or 4 * k)
         found = self._call("kNN search", lambda: self.client.search(
             index=self.config.alias, **search_kwargs(body))).body
-        return [(str(h["_source"]["source"]["sku"]), 2.0 * float(h["_score"]) - 1.0)
-                for h in found["hits"]["hits"]]
+        return parse_knn(found)
+
+    def similarities(self, vector: Sequence[float], skus: Sequence[str]) -> dict[str, float]:
+        """The cosine of an embedding with each of these products that has a vector (exact:
+        a ``script_score``), for the blend fusion of hybrid search."""
+        if not skus:
+            return {}
+        self._ensure()
+        body = compile_similarities([float(x) for x in vector], list(skus))
+        found = self._call("vector similarities", lambda: self.client.search(
+            index=self.config.alias, **search_kwargs(body))).body
+        return parse_similarities(found)
+
+    def vector_count(self) -> int:
+        """Products that have a text vector in the index."""
+        self._ensure()
+        found = self._call("count", lambda: self.client.count(
+            index=self.config.alias, query={"exists": {"field": TEXT_VECTOR}})).body
+        return int(found["count"])
+
+    # -- vectors -------------------------------------------------------------------------
+    def attach_vectors(self, source: EmbeddingRows, model_id: Callable[[], str | None]) -> None:
+        """Index the stored text embeddings of ``model_id()`` (None: none yet) with the
+        products: written products and rebuilds carry their vectors from ``source``."""
+        self._vectors = (source, model_id)
+
+    def _model(self) -> tuple[EmbeddingRows, str] | None:
+        if self._vectors is None:
+            return None
+        source, model_id = self._vectors
+        try:
+            model = model_id()
+        except DiscoveryError as exc:  # no model: products are indexed without vectors
+            log.warning("products indexed without vectors: %s", exc.detail)
+            return None
+        return None if model is None else (source, model)
+
+    def _vectors_of(self, skus: Sequence[str]) -> dict[str, list[float]]:
+        found = self._model()
+        if found is None or not skus:
+            return {}
+        source, model = found
+        dims = self.config.text_vector_dims
+        out: dict[str, list[float]] = {}
+        for sku, row in source.get_embeddings(model, list(skus)).items():
+            if row.dim == dims:
+                out[sku] = np.frombuffer(row.vector, dtype="<f4").astype(float).tolist()
+        return out
+
+    def _vector_meta(self, index: str) -> dict[str, Any]:
+        found = self._call("reading the mapping", lambda: self.client.indices.get_mapping(
+            index=index)).body
+        for body in found.values():
+            meta = ((body.get("mappings") or {}).get("_meta") or {}).get("text_vectors")
+            if isinstance(meta, dict):
+                return meta
+        return {}
+
+    def _mark_vectors(self, index: str, model: str, synced_at: datetime | None) -> None:
+        meta = {"schema_version": SCHEMA_VERSION,
+                "text_vectors": {"model_id": model,
+                                 "synced_at": synced_at.isoformat() if synced_at else None}}
+        self._call("storing the vector watermark", lambda: self.client.indices.put_mapping(
+            index=index, meta=meta))
+
+    def sync_vectors(self, source: EmbeddingRows, model_id: str, *, full: bool = False
+                     ) -> dict[str, int]:
+        """Send the vectors stored since the index last took them (a watermark in the
+        index's ``_meta``, shared by every process; all of them for another model or a
+        ``full`` sync) as partial updates of the vector field. Products the index does not
+        hold are skipped (they get their vector when indexed). Returns {"upserted"}."""
+        self._ensure()
+        cfg = self.config
+        meta = self._vector_meta(cfg.alias)
+        since = None
+        if not full and meta.get("model_id") == model_id and meta.get("synced_at"):
+            since = datetime.fromisoformat(str(meta["synced_at"])) - VECTOR_SYNC_OVERLAP
+        _, newest = source.embedding_state(model_id)
+        sent = 0
+        for rows in source.iter_embeddings(model_id, batch_size=cfg.bulk_batch_size,
+                                           updated_since=since):
+            ops: list[Op] = [
+                (r.sku, {"update": {"_id": r.sku}},
+                 {"doc": {TEXT_VECTOR: np.frombuffer(r.vector, dtype="<f4").astype(float)
+                          .tolist()}})
+                for r in rows if r.dim == cfg.text_vector_dims]
+            self._write(ops)
+            sent += len(ops)
+        if newest is not None and (since is None or sent
+                                   or meta.get("synced_at") != newest.isoformat()):
+            for index in self._alias_indices():
+                self._mark_vectors(index, model_id, newest)
+        return {"upserted": sent, "deleted": 0}
 
     def count(self) -> int:
         self._ensure()
@@ -357,36 +581,59 @@ class ElasticsearchBackend:
         return out
 
     # -- writes --------------------------------------------------------------------------
-    def _actions(self, records: Iterable[Record]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _actions(self, records: Sequence[Record]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Engine documents, with the stored text vector of each product that has one."""
         cfg = self.config
+        vectors = self._vectors_of([str(r["sku"]) for r in records])
         for record in records:
-            yield str(record["sku"]), to_es_document(record, cfg.text_vector_dims,
-                                                     cfg.image_vector_dims)
+            sku = str(record["sku"])
+            if sku in vectors:
+                record = {**record, "text_embedding": vectors[sku]}
+            yield sku, to_es_document(record, cfg.text_vector_dims, cfg.image_vector_dims)
 
     def index_changed(self, records: list[Record]) -> None:
         if not records:
             return
         self._ensure()
-        ops = [(sku, {"index": {"_id": sku}}, doc) for sku, doc in self._actions(records)]
-        self.bulk(self.config.alias, ops)
+        self._write([(sku, {"index": {"_id": sku}}, doc) for sku, doc in self._actions(records)])
 
     def delete(self, skus: list[str]) -> None:
         if not skus:
             return
         self._ensure()
-        self.bulk(self.config.alias, [(str(s), {"delete": {"_id": str(s)}}, None) for s in skus])
+        self._write([(str(s), {"delete": {"_id": str(s)}}, None) for s in skus])
+
+    def _write(self, ops: Sequence[Op]) -> None:
+        """Incremental writes. While a rebuild loads a new index (its ``building`` alias
+        exists), each write is first journalled, then sent to the new index (through the
+        alias: once the rebuild ended, the alias is gone and that part is skipped), then to
+        the live alias, so a write is in the index that serves after the swap whenever the
+        swap happens. The rebuild loads with ``create`` (never over a written product) and
+        replays the journalled deletes before swapping."""
+        cfg = self.config
+        if self._alias_indices(cfg.building):
+            kinds = {sku: "delete" if "delete" in action else "upsert" for sku, action, _ in ops
+                     if "update" not in action}
+            if kinds:
+                self.bulk(cfg.journal, [(sku, {"index": {"_id": sku}}, {"sku": sku, "op": op})
+                                        for sku, op in kinds.items()], require_alias=True)
+            self.bulk(cfg.building, ops, require_alias=True)
+        self.bulk(cfg.alias, ops)
 
     def commit(self) -> None:
         self._ensure()
         self._call("refresh", lambda: self.client.indices.refresh(index=self.config.alias))
         self._df_cache.clear()  # new words are searchable now
 
-    def bulk(self, index: str, ops: Sequence[Op]) -> int:
+    def bulk(self, index: str, ops: Sequence[Op], *, require_alias: bool = False) -> int:
         """Writes ``(sku, action, document)`` operations in batches. A batch that fails with
         429/5xx or cannot be sent, and the items that fail with 429/5xx, are sent again after
         ``bulk_backoff_s`` x 2^attempt, up to ``bulk_max_retries`` times; items refused for good
         (a mapping error ...) are collected and raised together (:class:`IndexingFailed`) after
-        every batch was tried. Returns the number written."""
+        every batch was tried. Returns the number written. Not failures: deleting or updating
+        a product the index does not hold (404), creating one it already holds (409: a
+        write during a rebuild was newer), and, with ``require_alias``, an alias that is gone
+        (the rebuild it marked has ended)."""
         cfg = self.config
         failed: dict[str, str] = {}
         written = 0
@@ -397,15 +644,18 @@ class ElasticsearchBackend:
                 retry: list[Op] = []
                 reasons: dict[str, str] = {}
                 try:
-                    items = self._bulk_once(index, pending)
+                    items = self._bulk_once(index, pending, require_alias)
                 except _Retryable as exc:
                     retry, reasons = pending, {sku: exc.reason for sku, _, _ in pending}
                 else:
                     for op, item in zip(pending, items, strict=True):
                         kind, result = next(iter(item.items()))
                         status = int(result.get("status", 500))
-                        if status < 300 or (kind == "delete" and status == 404):
+                        if status < 300 or (kind in ("delete", "update") and status == 404) \
+                                or (kind == "create" and status == 409):
                             written += 1
+                        elif require_alias and status == 404:
+                            pass
                         elif status in RETRY_STATUSES:
                             retry.append(op)
                             reasons[op[0]] = _item_reason(result)
@@ -426,7 +676,8 @@ class ElasticsearchBackend:
             raise IndexingFailed(failed, written=written)
         return written
 
-    def _bulk_once(self, index: str, ops: Sequence[Op]) -> list[dict[str, Any]]:
+    def _bulk_once(self, index: str, ops: Sequence[Op], require_alias: bool = False
+                   ) -> list[dict[str, Any]]:
         import elastic_transport
         import elasticsearch
 
@@ -436,10 +687,13 @@ class ElasticsearchBackend:
             if doc is not None:
                 lines.append(doc)
         try:
-            response = self.client.bulk(index=index, operations=lines)
+            extra: dict[str, Any] = {"require_alias": True} if require_alias else {}
+            response = self.client.bulk(index=index, operations=lines, **extra)
         except elasticsearch.ApiError as exc:
             if exc.meta.status in RETRY_STATUSES:
                 raise _Retryable(_reason(exc)) from exc
+            if require_alias and exc.meta.status == 404:  # the marked rebuild has ended
+                return [{next(iter(action)): {"status": 404}} for _, action, _ in ops]
             raise BackendUnavailable(f"bulk indexing: {_reason(exc)}") from exc
         except elastic_transport.TransportError as exc:  # connection refused, timeout
             raise _Retryable(_reason(exc)) from exc
@@ -451,19 +705,45 @@ class ElasticsearchBackend:
         """A new index (no refreshes, no replicas while loading), bulk-loaded, then given the
         configured refresh interval and replicas, refreshed, and swapped in under the alias in
         one ``_aliases`` call. Any failure before the swap deletes the new index; the old one
-        keeps serving. The old index is deleted after the swap."""
+        keeps serving. The old index is deleted after the swap.
+
+        Writes made meanwhile (by any process) are not lost: the new index carries the
+        ``building`` alias while it loads, which sends writes to both indices (see
+        :meth:`_write`); the load uses ``create``, so it never replaces a product written
+        meanwhile, and the deletes journalled meanwhile are applied to the new index before
+        the swap, which also removes the ``building`` alias. Vectors come from the store
+        (``attach_vectors``); the new index records up to when, for :meth:`sync_vectors`."""
         self.check_server()
         cfg = self.config
         with self._lock:
+            running = self._alias_indices(cfg.building)
+            if running:
+                raise Conflict(f"another rebuild is loading {', '.join(running)} (alias "
+                               f"{cfg.building}); wait for it, or, if its process died, delete "
+                               "that index")
+            model = self._model()
+            vectors_at = model[0].embedding_state(model[1])[1] if model else None
             name = self._new_index("-1", 0)
+            journal = f"{cfg.journal}-{name.removeprefix(cfg.alias + '-')}"
             count = 0
             try:
+                self._call("creating the rebuild journal", lambda: self.client.indices.create(
+                    index=journal, settings={"number_of_shards": 1, "number_of_replicas": 0},
+                    mappings={"dynamic": "strict", "properties": {
+                        "sku": {"type": "keyword"}, "op": {"type": "keyword"}}}))
+                self._call("marking the rebuild", lambda: self.client.indices.update_aliases(
+                    actions=[{"add": {"index": name, "alias": cfg.building}},
+                             {"add": {"index": journal, "alias": cfg.journal}}]))
                 for batch in batches:
-                    ops = [(sku, {"index": {"_id": sku}}, doc) for sku, doc in self._actions(batch)]
+                    ops = [(sku, {"create": {"_id": sku}}, doc)
+                           for sku, doc in self._actions(batch)]
                     self.bulk(name, ops)
                     count += len(batch)
                     if progress:
                         progress(count)
+                self._replay_deletes(journal, name)
+                if model is not None:
+                    self._mark_vectors(name, model[1], vectors_at)
                 self._call("finishing the new index", lambda: self.client.indices.put_settings(
                     index=name, settings={"index": {"refresh_interval": cfg.refresh_interval,
                                                     "number_of_replicas": cfg.replicas}}))
@@ -473,16 +753,40 @@ class ElasticsearchBackend:
                 actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": cfg.alias}}
                                                  for o in old]
                 actions.append({"add": {"index": name, "alias": cfg.alias}})
+                actions.append({"remove": {"index": name, "alias": cfg.building}})
                 self._call("swapping the alias",
                            lambda: self.client.indices.update_aliases(actions=actions))
             except BaseException:
-                self._drop(name)
+                self._drop(name)  # its building alias goes with it: writes stop going there
+                self._drop(journal)
                 raise
+            self._drop(journal)
             for index in old:
                 self._drop(index)
             self._ready, self.needs_rebuild = True, False
             self._df_cache.clear()
             return count
+
+    def _replay_deletes(self, journal: str, index: str) -> None:
+        """Products deleted while the new index loaded, which the load may have written
+        after the delete reached it (it read them before), leave the new index. A delete
+        journalled after this read reaches the new index itself, after its load."""
+        self._call("refreshing the rebuild journal",
+                   lambda: self.client.indices.refresh(index=journal))
+        after: list[Any] | None = None
+
+        def page(kwargs: dict[str, Any]) -> Callable[[], Any]:
+            return lambda: self.client.search(index=journal, **kwargs)
+
+        while True:
+            body = compile_journal_deletes(self.config.bulk_batch_size, after)
+            found = self._call("reading the rebuild journal", page(search_kwargs(body))).body
+            hits = found["hits"]["hits"]
+            if not hits:
+                return
+            self.bulk(index, [(str(h["_id"]), {"delete": {"_id": str(h["_id"])}}, None)
+                              for h in hits])
+            after = hits[-1]["sort"]
 
     def _drop(self, index: str) -> None:
         try:
@@ -492,6 +796,20 @@ class ElasticsearchBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+class QueryTimeSynonyms:
+    """The backend searching plans with their own synonym alternatives and no synonyms from
+    the cluster (``ElasticsearchBackend.for_synonyms``); everything else is the backend's."""
+
+    def __init__(self, backend: ElasticsearchBackend) -> None:
+        self.backend = backend
+
+    def search(self, plan: SearchPlan) -> SearchResult:
+        return self.backend.search_with(plan, index_synonyms=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
 
 
 class _Retryable(Exception):

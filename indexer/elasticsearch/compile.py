@@ -26,7 +26,7 @@ from elasticsearch.dsl.query import Query
 
 from catalog.fields import BY_NAME, category_levels
 from catalog.text import singular
-from indexer.elasticsearch.mapping import TEXT_FIELD_OF, TEXT_VECTOR
+from indexer.elasticsearch.mapping import STEM, TEXT_FIELD_OF, TEXT_VECTOR
 from indexer.plan import (
     Assortment,
     CustomerPrices,
@@ -69,12 +69,41 @@ def _const(query: Query, boost: float) -> Query:
 
 
 # -- text --------------------------------------------------------------------------------
-def compile_text(text: TextQuery, doc_freq: DocFreq | None = None) -> Query:
-    """The query of a text and its synonym alternatives (a product matching any matches)."""
-    if text.alternatives:
+def compile_text(text: TextQuery, doc_freq: DocFreq | None = None,
+                 index_synonyms: bool = False) -> Query:
+    """The query of a text and its synonym alternatives (a product matching any matches).
+
+    ``index_synonyms``: the cluster's synonym set holds the rules the plan was expanded with,
+    so the alternatives are left out and the stemmed fields are searched through their
+    search analyzer (``b2b_stem_synonyms``); a whole-text match is added, where synonyms of
+    several words ("stainless steel") can fire, which the word-by-word queries cannot.
+    Otherwise the alternatives are queries of their own and the stemmed fields are analysed
+    with ``b2b_stem`` (no synonyms), so the cluster's set does not apply a second time."""
+    if text.alternatives and not index_synonyms:
         return Q("bool", should=[compile_text(t, doc_freq)
                                  for t in [replace(text, alternatives=[]), *text.alternatives]])
-    clauses = [(t.optional, _term(t, text, doc_freq)) for t in text.terms]
+    if index_synonyms:
+        words = [t for t in text.terms if not t.unit and not t.optional]
+        single = _text_query(replace(text, alternatives=[]), doc_freq, True)
+        if len(words) < 2:
+            return single
+        fields = _fields(text)
+        if not fields:
+            return single
+        whole = Q("multi_match", query=" ".join(t.text for t in words), type="best_fields",
+                  fields=fields, operator="and", tie_breaker=TIE_BREAKER)
+        return Q("bool", should=[single, whole])
+    return _text_query(text, doc_freq, False)
+
+
+def _fields(text: TextQuery) -> list[str]:
+    return [f"{TEXT_FIELD_OF[logical]}^{_num(weight)}"
+            for logical, weight in text.field_weights.items()
+            if logical in TEXT_FIELD_OF and weight > 0]
+
+
+def _text_query(text: TextQuery, doc_freq: DocFreq | None, index_synonyms: bool) -> Query:
+    clauses = [(t.optional, _term(t, text, doc_freq, index_synonyms)) for t in text.terms]
     alternatives: list[Query] = []
     if clauses:
         required = [q for optional, q in clauses if not optional]
@@ -130,19 +159,19 @@ def _code(parts: tuple[str, ...], prefix: bool, boost: float) -> Query:
     return Q("term", code={"value": parts[0], "boost": _num(boost)})
 
 
-def _term(term: TermClause, text: TextQuery, doc_freq: DocFreq | None) -> Query:
+def _term(term: TermClause, text: TextQuery, doc_freq: DocFreq | None,
+          index_synonyms: bool = False) -> Query:
     top = max(text.field_weights.values(), default=1.0)
     if term.unit:  # the measurement in any spelling, or the words exactly as typed
         return Q("dis_max", tie_breaker=TIE_BREAKER, queries=[
             Q("term", units={"value": term.unit, "boost": _num(top)}),
             _code(term.code_parts, False, top)])
     subs: list[Query] = []
-    fields = [f"{TEXT_FIELD_OF[logical]}^{_num(weight)}"
-              for logical, weight in text.field_weights.items()
-              if logical in TEXT_FIELD_OF and weight > 0]
+    fields = _fields(text)
     if fields:
+        analyzer = {} if index_synonyms else {"analyzer": STEM}
         subs.append(Q("multi_match", query=term.text, type="best_fields", fields=fields,
-                      tie_breaker=TIE_BREAKER))
+                      tie_breaker=TIE_BREAKER, **analyzer))
     for compound in term.compounds:  # "kwik set" finds "Kwikset" (as a prefix while typing)
         if term.prefix:
             subs.append(_const(Q("term", **{"all_plain.prefixes": compound}), top))
@@ -433,19 +462,21 @@ def facet_group(plan: SearchPlan, request: FacetRequest) -> str:
 
 
 # -- the request -------------------------------------------------------------------------
-def compile_search(plan: SearchPlan, doc_freq: DocFreq | None = None) -> dict[str, Any]:
+def compile_search(plan: SearchPlan, doc_freq: DocFreq | None = None,
+                   index_synonyms: bool = False) -> dict[str, Any]:
     """The body of ``POST <alias>/_search`` for a plan (keys are ``Elasticsearch.search``'s
-    keyword arguments).
+    keyword arguments). ``index_synonyms``: see :func:`compile_text`.
 
     With ``facet_text`` and facets, the facets count the products matching the stricter
     text and ``aggregations.strict_total`` says how many do; when none do the caller asks
     again with :func:`compile_facets` for counts over ``text`` (as the embedded engine)."""
-    text_q = compile_text(plan.text, doc_freq) if plan.text is not None else None
+    text_q = (compile_text(plan.text, doc_freq, index_synonyms) if plan.text is not None
+              else None)
     buyer = [(f.field, plan_filter(plan, f)) for f in plan.filters]
     fixed = [plan_filter(plan, f) for f in plan.fixed_filters]
     if plan.assortment is not None and (assortment := compile_assortment(plan.assortment)):
         fixed.append(assortment)
-    narrow = (compile_text(plan.facet_text, doc_freq)
+    narrow = (compile_text(plan.facet_text, doc_freq, index_synonyms)
               if plan.facets and plan.facet_text is not None else None)
 
     scored = text_q if text_q is not None else Q("match_all")
@@ -518,10 +549,12 @@ def _add_facets(search: Search, plan: SearchPlan, buyer: list[tuple[str, Query]]
         search.aggs[name] = group
 
 
-def compile_facets(plan: SearchPlan, doc_freq: DocFreq | None = None) -> dict[str, Any]:
+def compile_facets(plan: SearchPlan, doc_freq: DocFreq | None = None,
+                   index_synonyms: bool = False) -> dict[str, Any]:
     """Only the facet counts of a plan over its ``text`` (no hits)."""
     return compile_search(replace(plan, facet_text=None, offset=0, limit=0, sort=None,
-                                  explain=False, boosts=[], popularity_boost=False), doc_freq)
+                                  explain=False, boosts=[], popularity_boost=False), doc_freq,
+                          index_synonyms)
 
 
 def compile_knn(plan: SearchPlan, vector: list[float], k: int, num_candidates: int,
@@ -553,3 +586,23 @@ def compile_doc_freqs(words: list[str]) -> dict[str, Any]:
     search = Search().extra(size=0)
     search.aggs["doc_freq"] = A("filters", filters={w: Q("term", all_plain=w) for w in words})
     return search.to_dict()
+
+
+def compile_similarities(vector: list[float], skus: list[str],
+                         field: str = TEXT_VECTOR) -> dict[str, Any]:
+    """The exact cosine of an embedding with each of these products (those with a vector):
+    a ``script_score`` scoring ``cosineSimilarity + 1`` (scores may not be negative)."""
+    allowed = Q("bool", filter=[_skus(skus), Q("exists", field=field)])
+    scored = Q("script_score", query=allowed, script={
+        "source": f"cosineSimilarity(params.query_vector, '{field}') + 1.0",
+        "params": {"query_vector": list(vector)}})
+    return Search().query(scored).extra(size=len(skus)).source(cast(Any, SOURCE)).to_dict()
+
+
+def compile_journal_deletes(size: int, after: list[Any] | None = None) -> dict[str, Any]:
+    """A page of the products deleted during a rebuild (the rebuild's journal), by SKU."""
+    search = Search().query(Q("bool", filter=[Q("term", op="delete")])).sort("sku")
+    extra: dict[str, Any] = {"size": size}
+    if after is not None:
+        extra["search_after"] = after
+    return search.extra(**extra).source(False).to_dict()

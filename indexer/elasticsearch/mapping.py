@@ -11,14 +11,17 @@ last characters of part numbers.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from catalog.fields import FIELDS
+from catalog.text import words as text_words
 from indexer.tantivy_backend import CATEGORY_DEPTH, to_document
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bump when the mapping, the analyzers or the document change: an index of another version
 is rebuilt from the store (``needs_rebuild``)."""
 
@@ -45,13 +48,24 @@ DOUBLE_FIELDS = [f.name for f in FIELDS if f.kind == "float"]
 INTEGER_FIELDS = [f.name for f in FIELDS if f.kind == "int"]
 
 
-def analysis() -> dict[str, Any]:
+STEM = "b2b_stem"
+STEM_SYNONYMS = "b2b_stem_synonyms"
+"""The search analyzer of the stemmed text fields: ``b2b_stem`` followed by the published
+synonyms (an updateable ``synonym_graph`` filter reading the cluster's synonym set). A query
+that brings its own synonym alternatives names ``b2b_stem`` instead, so nothing applies twice."""
+
+
+def analysis(synonyms_set: str | None = None) -> dict[str, Any]:
     """Analyzers equal to the embedded engine's tokenizers: ``b2b_stem`` (words, lower-cased,
     accents folded, English Snowball stemming), ``b2b_plain`` (the same unstemmed, for typo
-    and prefix matching), ``b2b_code`` (runs of letters and of digits, for part numbers)."""
+    and prefix matching), ``b2b_code`` (runs of letters and of digits, for part numbers);
+    with a synonym set, ``b2b_stem_synonyms`` (search time only: an updateable filter may not
+    be in an index analyzer). The synonym filter follows the stemmer: Elasticsearch analyses
+    the rules with the filters before it, so "bolts" meets the rule written "bolt", as the
+    embedded engine's singular keys do."""
     words = ["b2b_long", "lowercase", "asciifolding"]
     pn = ["lowercase", "asciifolding"]
-    return {
+    out: dict[str, Any] = {
         "char_filter": {
             "b2b_pn_strip": {"type": "pattern_replace", "pattern": PART_NUMBER_SEPARATORS,
                              "replacement": ""},
@@ -90,11 +104,18 @@ def analysis() -> dict[str, Any]:
                                 "filter": [*pn, "reverse", "b2b_pn_suffixes", "reverse"]},
         },
     }
+    if synonyms_set:
+        out["filter"]["b2b_synonyms"] = {"type": "synonym_graph", "synonyms_set": synonyms_set,
+                                         "updateable": True}
+        out["analyzer"][STEM_SYNONYMS] = {"type": "custom", "tokenizer": "b2b_words",
+                                          "filter": [*words, "b2b_english", "b2b_synonyms"]}
+    return out
 
 
-def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
+def mappings(text_dims: int, image_dims: int, synonyms: bool = False) -> dict[str, Any]:
     """Strict mappings: a document field the mapping does not know fails the bulk item
-    (reported with its SKU) instead of being guessed."""
+    (reported with its SKU) instead of being guessed. ``synonyms``: the stemmed text fields
+    are searched through ``b2b_stem_synonyms``."""
     props: dict[str, Any] = {
         "sku": {"type": "keyword"},
         "source": {"type": "object", "enabled": False},  # what a hit shows, as stored
@@ -125,7 +146,9 @@ def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
                        "similarity": "cosine"},
     }
     for logical, name in TEXT_FIELD_OF.items():
-        props[name] = {"type": "text", "analyzer": "b2b_stem"}
+        props[name] = {"type": "text", "analyzer": STEM}
+        if synonyms:
+            props[name]["search_analyzer"] = STEM_SYNONYMS
         if logical != "name":  # phrases are only asked of names
             props[name]["index_options"] = "freqs"
     for name in KEYWORD_FIELDS:
@@ -142,18 +165,21 @@ def mappings(text_dims: int, image_dims: int) -> dict[str, Any]:
             "_source": {"includes": ["sku", "source"]}, "properties": props}
 
 
-def index_settings(shards: int, replicas: int, refresh_interval: str) -> dict[str, Any]:
+def index_settings(shards: int, replicas: int, refresh_interval: str,
+                   synonyms_set: str | None = None) -> dict[str, Any]:
     return {"number_of_shards": shards, "number_of_replicas": replicas,
-            "refresh_interval": refresh_interval, "analysis": analysis()}
+            "refresh_interval": refresh_interval, "analysis": analysis(synonyms_set)}
 
 
 def index_template(pattern: str, shards: int, replicas: int, refresh_interval: str,
-                   text_dims: int, image_dims: int) -> dict[str, Any]:
+                   text_dims: int, image_dims: int, synonyms_set: str | None = None
+                   ) -> dict[str, Any]:
     """The composable index template (``PUT _index_template/<name>``) every product index
     of this deployment is created from."""
     return {"index_patterns": [pattern], "priority": 200,
-            "template": {"settings": index_settings(shards, replicas, refresh_interval),
-                         "mappings": mappings(text_dims, image_dims)},
+            "template": {"settings": index_settings(shards, replicas, refresh_interval,
+                                                    synonyms_set),
+                         "mappings": mappings(text_dims, image_dims, bool(synonyms_set))},
             "_meta": {"managed_by": "b2b-discovery", "schema_version": SCHEMA_VERSION}}
 
 
@@ -170,3 +196,35 @@ def to_es_document(record: dict[str, Any], text_dims: int | None = None,
         if vector is not None and (dims is None or len(vector) == dims):
             doc[field] = [float(x) for x in vector]
     return doc
+
+
+def synonym_rules(lines: Iterable[str]) -> list[dict[str, str]]:
+    """The product's synonym lines (``ranking.synonyms`` syntax) as Synonyms API rules in
+    Solr format, each with a stable id (a hash of the rule, so two processes agree).
+
+    Two-way ``a, b, c`` stays as it is (equivalent terms, each finds all). One-way
+    ``a, b => c`` means "a also finds c" (a keeps finding a), which in Solr format is one rule
+    per key keeping the key among the targets: ``a => a, c`` and ``b => b, c`` (``a => c``
+    would replace a). Words are written as ``catalog.text.words`` reads them (the analyzer
+    lower-cases, folds and stems them the same way on both sides)."""
+    out: dict[str, dict[str, str]] = {}
+
+    def phrases(part: str) -> list[str]:
+        return [p for p in (" ".join(text_words(x)) for x in part.split(",")) if p]
+
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" in line:
+            left, _, right = line.partition("=>")
+            targets = phrases(right)
+            rules = [f"{key} => {', '.join(dict.fromkeys([key, *targets]))}"
+                     for key in phrases(left)]
+        else:
+            terms = list(dict.fromkeys(phrases(line)))
+            rules = [", ".join(terms)] if len(terms) > 1 else []
+        for rule in rules:
+            rule_id = hashlib.sha1(rule.encode()).hexdigest()[:16]
+            out.setdefault(rule_id, {"id": rule_id, "synonyms": rule})
+    return list(out.values())

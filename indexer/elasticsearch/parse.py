@@ -64,3 +64,22 @@ def parse_search(plan: SearchPlan, response: dict[str, Any],
     return SearchResult(total=total, hits=hits, facets=facets,
                         engine_ms=float(response.get("took", 0.0)),
                         facets_strict=use_strict, strict_total=strict)
+
+
+def parse_knn(response: dict[str, Any]) -> list[tuple[str, float]]:
+    """A kNN search's products with their cosine, best first (Elasticsearch scores a cosine
+    or dot-product field as (1 + cosine) / 2)."""
+    out = []
+    for raw in (response.get("hits") or {}).get("hits", []):
+        source = (raw.get("_source") or {}).get("source") or {}
+        out.append((str(source.get("sku") or raw.get("_id")), 2.0 * float(raw["_score"]) - 1.0))
+    return out
+
+
+def parse_similarities(response: dict[str, Any]) -> dict[str, float]:
+    """``compile_similarities``' products with their cosine (scored as cosine + 1)."""
+    out = {}
+    for raw in (response.get("hits") or {}).get("hits", []):
+        source = (raw.get("_source") or {}).get("source") or {}
+        out[str(source.get("sku") or raw.get("_id"))] = float(raw["_score"]) - 1.0
+    return out

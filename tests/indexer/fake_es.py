@@ -1,11 +1,15 @@
 """A stand-in Elasticsearch cluster on a local port, speaking the few REST endpoints the
 backend uses (info, index templates, create/delete index, aliases, settings, refresh, bulk,
-count, mapping, search, cluster health) in the documented request and response formats.
+count, mapping, search, cluster health, synonym sets) in the documented request and response
+formats.
 
 It is not a mock of our code: the real ``elasticsearch`` client talks HTTP to it, so request
 paths, headers (product check, compatibility), NDJSON bulk bodies and error bodies go through
 the client as they would against a cluster. It does not search: ``/_search`` answers with the
-response a test queued (and records the body). Failures are scripted per test: whole bulk
+response a test queued (and records the body), except the word counts and the rebuild
+journal's page of deletes, which it answers from its documents. Bulk items follow the
+documented semantics of ``index``, ``create`` (409 when the document exists), ``update``
+(a partial ``doc``; 404 when missing) and ``delete``, and ``require_alias``. Failures are scripted per test: whole bulk
 requests answered 429/503, bulk items failing by SKU, a refused alias swap, an 8.x version, a
 required API key.
 """
@@ -36,10 +40,12 @@ class FakeCluster:
     templates: dict[str, Any] = field(default_factory=dict)
     bulk_request_statuses: list[int] = field(default_factory=list)  # next whole-request answers
     item_statuses: dict[str, list[int]] = field(default_factory=dict)  # sku -> next item answers
-    fail_alias_swap: bool = False
+    fail_alias_swap: bool = False  # an _aliases call that removes an alias (a swap) fails
     search_responses: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, body
     health_status: str = "green"
+    synonym_sets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    on_bulk: Any = None  # called with (target, lines) before a bulk is applied (test hooks)
 
     # -- helpers -------------------------------------------------------------------------
     def resolve(self, name: str) -> list[str]:
@@ -61,6 +67,16 @@ class FakeCluster:
                    for key, q in filters.items()}
         return {"took": 1, "timed_out": False, "hits": {"total": {"value": len(words),
                 "relation": "eq"}, "hits": []}, "aggregations": {"doc_freq": {"buckets": buckets}}}
+
+    def journal_deletes(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A page of ``compile_journal_deletes``: documents with op "delete", by SKU."""
+        after = (body.get("search_after") or [""])[0]
+        skus = sorted(sku for sku, d in self.docs(name).items()
+                      if d.get("op") == "delete" and sku > after)[: body.get("size", 10)]
+        return {"took": 1, "timed_out": False, "hits": {
+            "total": {"value": len(skus), "relation": "eq"},
+            "hits": [{"_index": name, "_id": sku, "_score": None, "sort": [sku]}
+                     for sku in skus]}}
 
     def calls(self, method: str, fragment: str) -> list[tuple[str, str, Any]]:
         """Requests by method ("*": any) whose path holds ``fragment``."""
@@ -121,6 +137,22 @@ class _Handler(BaseHTTPRequestHandler):
         if parts == [""]:
             return 200, {"name": "fake", "cluster_name": "fake",
                          "version": {"number": c.version}, "tagline": "You Know, for Search"}
+        if parts[0] == "_synonyms":
+            if method == "PUT":
+                created = parts[1] not in c.synonym_sets
+                c.synonym_sets[parts[1]] = list(body["synonyms_set"])
+                return 200, {"result": "created" if created else "updated",
+                             "reload_analyzers_details": {"_shards": {"total": 1,
+                                                                      "successful": 1,
+                                                                      "failed": 0}}}
+            if parts[1] not in c.synonym_sets:
+                return _error(404, "resource_not_found_exception",
+                              f"synonyms set [{parts[1]}] not found")
+            rules = c.synonym_sets[parts[1]]
+            query = dict(p.split("=", 1) for p in (urlsplit(self.path).query or "").split("&")
+                         if "=" in p)
+            start, size = int(query.get("from", 0)), int(query.get("size", 10))
+            return 200, {"count": len(rules), "synonyms_set": rules[start:start + size]}
         if parts[0] == "_index_template":
             c.templates[parts[1]] = body
             return 200, {"acknowledged": True}
@@ -130,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return _error(404, "aliases_not_found_exception", f"alias [{parts[1]}] missing")
             return 200, {i: {"aliases": {parts[1]: {}}} for i in found}
         if parts[0] == "_aliases":
-            if c.fail_alias_swap:
+            if c.fail_alias_swap and any("remove" in a for a in body["actions"]):
                 return _error(503, "process_cluster_event_timeout_exception", "timed out")
             for action in body["actions"]:  # all or nothing: checked first
                 ((kind, spec),) = action.items()
@@ -144,18 +176,22 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[0] == "_cluster":
             return 200, {"cluster_name": "fake", "status": c.health_status, "number_of_nodes": 1}
         if parts[0] == "_bulk" or (len(parts) > 1 and parts[1] == "_bulk"):
-            return self._bulk(parts[0], body)
+            require_alias = "require_alias=true" in (urlsplit(self.path).query or "")
+            return self._bulk(parts[0], body, require_alias)
         name = parts[0]
         targets = c.resolve(name)
         if len(parts) == 1:
             if method == "PUT":
                 c.indices[name] = {"docs": {}, "settings": dict(body["settings"]),
-                                   "mappings": body["mappings"]}
+                                   "mappings": json.loads(json.dumps(body["mappings"]))}
                 return 200, {"acknowledged": True, "index": name}
             if method == "DELETE":
                 if name not in c.indices:
                     return _error(404, "index_not_found_exception", name)
                 del c.indices[name]
+                for members in c.aliases.values():  # an index's aliases go with it
+                    members.discard(name)
+                c.aliases = {a: m for a, m in c.aliases.items() if m}
                 return 200, {"acknowledged": True}
         if not targets:
             return _error(404, "index_not_found_exception", f"no such index [{name}]")
@@ -167,10 +203,20 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
         if action == "_count":
-            return 200, {"count": len(c.docs(name))}
+            docs = c.docs(name).values()
+            if body and "exists" in (body.get("query") or {}):
+                field_name = body["query"]["exists"]["field"]
+                docs = [d for d in docs if d.get(field_name) is not None]
+            return 200, {"count": len(docs)}
         if action == "_mapping":
+            if method == "PUT":  # _meta replaces the old _meta, as Elasticsearch does
+                for index in targets:
+                    c.indices[index]["mappings"]["_meta"] = body["_meta"]
+                return 200, {"acknowledged": True}
             return 200, {i: {"mappings": c.indices[i]["mappings"]} for i in targets}
         if action == "_search":
+            if body and body.get("query") == {"bool": {"filter": [{"term": {"op": "delete"}}]}}:
+                return 200, c.journal_deletes(name, body)
             if body and "doc_freq" in body.get("aggs", {}):  # term counts: answered for real
                 return 200, c.doc_freqs(name, body["aggs"]["doc_freq"]["filters"]["filters"])
             if not c.search_responses:
@@ -178,8 +224,20 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, c.search_responses.pop(0)
         return _error(400, "fake_exception", f"not implemented: {method} {'/'.join(parts)}")
 
-    def _bulk(self, name: str, lines: list[dict[str, Any]]) -> tuple[int, Any]:
+    def _bulk(self, name: str, lines: list[dict[str, Any]], require_alias: bool = False
+              ) -> tuple[int, Any]:
         c = self.cluster
+        if c.on_bulk is not None:
+            c.on_bulk(name, lines)
+        if require_alias and name not in c.aliases:
+            return 200, {"took": 1, "errors": True, "items": [
+                {kind: {"_index": name, "_id": meta["_id"], "status": 404, "error": {
+                    "type": "index_not_found_exception",
+                    "reason": f"no such index [{name}] and [require_alias] request flag is "
+                              "[true] and [" + name + "] is not an alias"}}}
+                for line in lines if not set(line) & {"doc"} and len(line) == 1
+                for kind, meta in line.items() if kind in ("index", "create", "update",
+                                                            "delete")]}
         if c.bulk_request_statuses:
             status = c.bulk_request_statuses.pop(0)
             return _error(status, "es_rejected_execution_exception" if status == 429 else
@@ -192,18 +250,28 @@ class _Handler(BaseHTTPRequestHandler):
         while i < len(lines):
             ((kind, meta),) = lines[i].items()
             sku = meta["_id"]
-            doc = lines[i + 1] if kind == "index" else None
-            i += 2 if kind == "index" else 1
+            doc = lines[i + 1] if kind != "delete" else None
+            i += 1 if kind == "delete" else 2
             planned = c.item_statuses.get(sku)
-            status = planned.pop(0) if planned else (200 if kind == "delete" and sku in docs
-                                                      else 404 if kind == "delete" else 201)
+            if planned:
+                status = planned.pop(0)
+            elif kind in ("delete", "update"):
+                status = 200 if sku in docs else 404
+            elif kind == "create" and sku in docs:
+                status = 409
+            else:
+                status = 201
             result: dict[str, Any] = {"_index": targets[0], "_id": sku, "status": status}
-            if status >= 400 and status != 404:
+            if status >= 400 and not (status == 404 and kind == "delete"):
                 kind_name = ("es_rejected_execution_exception" if status == 429 else
+                             "version_conflict_engine_exception" if status == 409 else
+                             "document_missing_exception" if status == 404 else
                              "document_parsing_exception")
                 result["error"] = {"type": kind_name, "reason": f"failed to index [{sku}]"}
-            elif kind == "index":
+            elif kind in ("index", "create"):
                 docs[sku] = doc
+            elif kind == "update":
+                docs[sku] = {**docs[sku], **(doc or {}).get("doc", {})}
             elif kind == "delete":
                 docs.pop(sku, None)
             items.append({kind: result})

@@ -73,13 +73,19 @@ def test_rebuild_loads_a_new_index_then_swaps_the_alias_in_one_call(cluster: Fak
     assert backend.rebuild([[make_record("ONLY-1", "Ladder 3 steps")]]) == 1
     (second,) = cluster.aliases[ALIAS]
     assert second != first and first not in cluster.indices  # the old one went after the swap
-    swaps = cluster.calls("POST", "_aliases")
-    assert len(swaps) == 1 and swaps[0][2]["actions"] == [
-        {"remove": {"index": first, "alias": ALIAS}}, {"add": {"index": second, "alias": ALIAS}}]
+    mark, swap = cluster.calls("POST", "_aliases")
+    journal = mark[2]["actions"][1]["add"]["index"]
+    assert mark[2]["actions"] == [  # the marker every writer checks, and the journal
+        {"add": {"index": second, "alias": "test-products-building"}},
+        {"add": {"index": journal, "alias": "test-rebuild-journal"}}]
+    assert swap[2]["actions"] == [  # one call: the old index out, the new in, the marker off
+        {"remove": {"index": first, "alias": ALIAS}}, {"add": {"index": second, "alias": ALIAS}},
+        {"remove": {"index": second, "alias": "test-products-building"}}]
+    assert journal not in cluster.indices and "test-products-building" not in cluster.aliases
     order = [(m, p) for m, p, _ in cluster.requests]
     finished = order.index(("PUT", f"/{second}/_settings"))
     refreshed = order.index(("POST", f"/{second}/_refresh"))
-    swapped = order.index(("POST", "/_aliases"))
+    swapped = len(order) - 1 - order[::-1].index(("POST", "/_aliases"))
     deleted = order.index(("DELETE", f"/{first}"))
     assert finished < refreshed < swapped < deleted
     assert cluster.indices[second]["settings"]["refresh_interval"] == "1s"
@@ -190,9 +196,10 @@ def test_search_sends_the_compiled_body_and_reads_the_answer(cluster: FakeCluste
     asked = set(freqs["aggs"]["doc_freq"]["filters"]["filters"])
     assert asked == {"gloves", "glo", "ves"}  # a word that could be a compound: counted first
     df = {"gloves": 1}.get  # what the stand-in counted in FIXED: a word products hold
-    assert search == json.loads(json.dumps(compile_search(plan, df)))
+    # the cluster has a synonym set (empty: nothing published): its analyzer applies it
+    assert search == json.loads(json.dumps(compile_search(plan, df, index_synonyms=True)))
     # nothing holds every word: a second request counts the facets over any word
-    assert facets == json.loads(json.dumps(compile_facets(plan, df)))
+    assert facets == json.loads(json.dumps(compile_facets(plan, df, index_synonyms=True)))
     assert result.total == 4 and result.strict_total == 0 and not result.facets_strict
     assert [h.sku for h in result.hits] == ["PPE-000004", "FAS-000001", "FAS-000003",
                                             "FAS-000002"]

@@ -15,12 +15,21 @@ from catalog.fields import BY_NAME
 from indexer.elasticsearch.compile import (
     compile_doc_freqs,
     compile_facets,
+    compile_journal_deletes,
     compile_knn,
     compile_search,
+    compile_similarities,
     split,
     split_words,
 )
-from indexer.elasticsearch.mapping import analysis, index_template, mappings, to_es_document
+from indexer.elasticsearch.mapping import (
+    TEXT_FIELD_OF,
+    analysis,
+    index_template,
+    mappings,
+    synonym_rules,
+    to_es_document,
+)
 from indexer.plan import Assortment, RangeFilter, SearchPlan, SortSpec, TermsFilter
 from ranking.config import SearchConfig, load_config
 from ranking.query import every_word, parse_text
@@ -120,6 +129,12 @@ def test_facet_recount_and_knn_and_doc_freq_bodies() -> None:
     knn = compile_knn(plan, [0.1, -0.2, 0.3], k=10, num_candidates=40)
     check_search_body(knn)
     assert knn == golden("hybrid_knn", knn)
+    sims = compile_similarities([0.1, -0.2, 0.3], ["A-1", "B-2"])
+    check_search_body(sims)
+    assert sims == golden("vector_similarities", sims)
+    journal = compile_journal_deletes(1000, ["SKU-9"])
+    check_search_body(journal)
+    assert journal == golden("rebuild_journal_deletes", journal)
     freqs = compile_doc_freqs(["deck", "paint"])
     check_search_body(freqs)
     assert freqs == golden("doc_freqs", freqs)
@@ -255,9 +270,9 @@ def test_a_vector_of_the_wrong_size_is_left_out() -> None:
 
 
 def test_analysis_and_template_golden() -> None:
-    template = index_template("discovery-products-*", 1, 1, "1s", 384, 512)
+    template = index_template("discovery-products-*", 1, 1, "1s", 384, 512, "discovery-synonyms")
     assert template["index_patterns"] == ["discovery-products-*"]
-    assert template["template"]["settings"]["analysis"] == analysis()
+    assert template["template"]["settings"]["analysis"] == analysis("discovery-synonyms")
     assert template == golden("index_template", template)
     english = analysis()["filter"]["b2b_english"]
     assert english == {"type": "stemmer", "language": "porter2"}
@@ -362,3 +377,75 @@ def test_a_buyers_price_sort_and_facet_read_own_prices_through_a_script() -> Non
         assert aggs["price_per_piece__stats"]["stats"]["script"]["params"]["own"] == params["own"]
         assert "script" in aggs["price_per_piece__ranges"]["range"]
         assert aggs["brand"] == {"terms": {"field": "brand", "size": 50}}
+
+
+# -- vectors: the kNN request ---------------------------------------------------------------
+def test_knn_filter_is_the_lexical_requests_filter() -> None:
+    """The kNN search allows exactly what the lexical search allows: the buyer's filters,
+    query-rule filters and the assortment, without hidden and pinned products."""
+    plan = SearchPlan(text=text("hex bolt "), filters=[TermsFilter("brand", ("Fastek",)),
+                                                       RangeFilter("price_per_piece", 1, 5)],
+                      fixed_filters=[TermsFilter("category", ("Fasteners",))],
+                      assortment=Assortment(include_brands=("Fastek", "Boltronic")),
+                      exclude_skus=("H1",), skip_skus=("P1",))
+    knn = compile_knn(plan, [0.25] * 4, k=100, num_candidates=400)
+    check_search_body(knn)
+    assert knn == golden("hybrid_knn_rules_and_assortment", knn)
+    spec = knn["knn"]
+    assert (spec["field"], spec["k"], spec["num_candidates"]) == ("text_vector", 100, 400)
+    lexical = compile_search(plan)
+    allowed = spec["filter"]["bool"]
+    lexical_filters = lexical["query"]["bool"]["filter"]  # no facets: every filter in the query
+    assert sorted(map(str, allowed["filter"])) == sorted(map(str, lexical_filters))
+    assert allowed["must_not"] == [{"terms": {"sku": ["H1", "P1"]}}]
+    assert knn["_source"] == ["source"] and knn["size"] == 100
+    # k above num_candidates is refused by Elasticsearch: never sent
+    assert compile_knn(SearchPlan(), [0.0], k=50, num_candidates=10)["knn"]["num_candidates"] == 50
+
+
+# -- synonyms: the cluster's synonym set ----------------------------------------------------
+def test_synonym_lines_become_solr_rules_keeping_one_way_keys() -> None:
+    rules = synonym_rules(["stainless steel, inox, A2  # comment", "gauntlets, mitts => gloves",
+                           "", "# only a comment", "inox, stainless steel, a2"])
+    assert [r["synonyms"] for r in rules] == [
+        "stainless steel, inox, a2",  # two-way: equivalent terms
+        "gauntlets => gauntlets, gloves",  # one-way: the key keeps finding itself
+        "mitts => mitts, gloves",
+        "inox, stainless steel, a2"]
+    assert len({r["id"] for r in rules}) == 4  # ids: hashes of the rules, stable
+    assert synonym_rules(["Stainless  Steel, INOX, a2"])[0]["id"] == rules[0]["id"]
+
+
+def test_the_search_analyzer_reads_an_updateable_synonym_set() -> None:
+    found = analysis("shop-synonyms")
+    assert found["filter"]["b2b_synonyms"] == {"type": "synonym_graph",
+                                               "synonyms_set": "shop-synonyms",
+                                               "updateable": True}
+    # after the stemmer (rules are analysed by the filters before it: "bolts" meets "bolt")
+    assert found["analyzer"]["b2b_stem_synonyms"]["filter"][-2:] == ["b2b_english",
+                                                                     "b2b_synonyms"]
+    # an updateable filter may only be in a search analyzer: never the index analyzer
+    props = mappings(384, 512, synonyms=True)["properties"]
+    for field_name in TEXT_FIELD_OF.values():
+        assert props[field_name]["analyzer"] == "b2b_stem"
+        assert props[field_name]["search_analyzer"] == "b2b_stem_synonyms"
+    assert "b2b_synonyms" not in analysis()["filter"]
+    assert "search_analyzer" not in mappings(384, 512)["properties"]["name"]
+
+
+def test_synonyms_apply_once_either_in_the_query_or_in_the_cluster() -> None:
+    plan = SearchPlan(text=text("hex bolt stainless steel ", SYNONYMS))
+    assert plan.text is not None and plan.text.alternatives  # ranking expanded "inox"
+    query_time = compile_search(plan)
+    in_index = compile_search(plan, index_synonyms=True)
+    check_search_body(in_index)
+    assert in_index == golden("synonyms_in_cluster_set", in_index)
+    dumped_q, dumped_i = json.dumps(query_time), json.dumps(in_index)
+    # query time: the alternatives are queries, analysed without the cluster's synonyms
+    assert '"inox"' in dumped_q and '"analyzer": "b2b_stem"' in dumped_q
+    # in the cluster: no alternative, the fields' search analyzer (with the set) applies,
+    # and the whole text is matched too so that a rule of several words can fire
+    assert '"inox"' not in dumped_i and '"analyzer"' not in dumped_i
+    whole = in_index["query"]["bool"]["must"][0]["function_score"]["query"]["bool"]["should"][1]
+    assert whole["multi_match"]["query"] == "hex bolt stainless steel"
+    assert whole["multi_match"]["operator"] == "and"
