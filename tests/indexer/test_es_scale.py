@@ -1,0 +1,299 @@
+"""The scale-out parts of the Elasticsearch backend against the stand-in cluster
+(``tests/indexer/fake_es``), with a real SQLite catalog store: product vectors written with
+the products and by the vector sync, neighbours from a kNN search, the published synonyms
+sent as a synonym set, and writes made while a rebuild loads surviving its swap."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from catalog.errors import BackendUnavailable, Conflict
+from catalog.store import CatalogStore, EmbeddingRow
+from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchConfig
+from indexer.elasticsearch.compile import compile_knn
+from indexer.elasticsearch.mapping import synonym_rules
+from indexer.elasticsearch.parse import parse_knn
+from indexer.plan import SearchPlan, TermsFilter
+from ranking.config import SearchConfig
+from ranking.query import parse_text
+from tests.factories import make_record
+from tests.indexer.fake_es import FakeCluster, running
+
+RESPONSES = Path(__file__).parent / "golden" / "elasticsearch" / "responses"
+ALIAS = "test-products"
+MODEL = "mini-test"
+DIMS = 4
+
+
+@pytest.fixture
+def cluster() -> FakeCluster:
+    return FakeCluster()
+
+
+@pytest.fixture
+def url(cluster: FakeCluster) -> Iterator[str]:
+    with running(cluster) as address:
+        yield address
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CatalogStore]:
+    s = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    s.migrate()
+    yield s
+    s.engine.dispose()
+
+
+def make(url: str, **kw: Any) -> ElasticsearchBackend:
+    config = ElasticsearchConfig(url=url, index_prefix="test", request_timeout_s=5,
+                                 text_vector_dims=DIMS, **kw)
+    return ElasticsearchBackend(config, sleep=lambda s: None)
+
+
+def vector(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(DIMS).astype("<f4")
+    return v / np.linalg.norm(v)
+
+
+def embed(store: CatalogStore, skus: list[str], seed: int = 0) -> dict[str, list[float]]:
+    rows = [EmbeddingRow(s, "h", DIMS, vector(seed + i).tobytes()) for i, s in enumerate(skus)]
+    store.upsert_embeddings(MODEL, rows)
+    return {s: vector(seed + i).astype(float).tolist() for i, s in enumerate(skus)}
+
+
+RECORDS = [make_record(f"V-{i}", f"Hex bolt M{i}", brand="Fastek") for i in range(4)]
+
+
+# -- vectors ---------------------------------------------------------------------------------
+def test_products_are_indexed_with_their_stored_vectors(cluster: FakeCluster, url: str,
+                                                         store: CatalogStore) -> None:
+    store.upsert(RECORDS)
+    expected = embed(store, ["V-0", "V-1", "V-2"])  # V-3 has no vector yet
+    backend = make(url)
+    backend.attach_vectors(store, lambda: MODEL)
+    backend.rebuild([RECORDS])
+    docs = cluster.docs(ALIAS)
+    assert {s: d.get("text_vector") for s, d in docs.items()} == {**expected, "V-3": None}
+    (index,) = cluster.aliases[ALIAS]
+    meta = cluster.indices[index]["mappings"]["_meta"]  # what the next sync starts from
+    assert meta["schema_version"] == "2" and meta["text_vectors"]["model_id"] == MODEL
+    # a product written again (a price change) keeps its vector: the document is replaced
+    backend.index_changed([RECORDS[1] | {"price_per_piece": 9.5}])
+    assert cluster.docs(ALIAS)["V-1"]["text_vector"] == expected["V-1"]
+
+
+def test_a_vector_sync_sends_new_vectors_as_partial_updates(cluster: FakeCluster, url: str,
+                                                           store: CatalogStore) -> None:
+    store.upsert(RECORDS)
+    backend = make(url)
+    backend.attach_vectors(store, lambda: MODEL)
+    backend.rebuild([RECORDS])  # no vectors stored yet
+    assert all("text_vector" not in d for d in cluster.docs(ALIAS).values())
+
+    expected = embed(store, ["V-2", "V-3"], seed=10)  # what embed_products stores
+    cluster.requests.clear()
+    assert backend.sync_vectors(store, MODEL)["upserted"] == 2
+    (bulk,) = cluster.calls("*", "_bulk")
+    assert bulk[2][0] == {"update": {"_id": "V-2"}}  # a partial update of the vector field
+    assert bulk[2][1] == {"doc": {"text_vector": expected["V-2"]}}
+    docs = cluster.docs(ALIAS)
+    assert docs["V-3"]["text_vector"] == expected["V-3"] and docs["V-3"]["name"] == "Hex bolt M3"
+    assert "text_vector" not in docs["V-0"]
+
+    # the watermark is in the cluster: another process's sync sends only what is newer
+    # (with an overlap of 30 s, so here everything again), and nothing for another index
+    other = make(url)
+    cluster.requests.clear()
+    assert other.sync_vectors(store, MODEL)["upserted"] == 2
+    assert other.vector_count() == 2
+
+
+def test_a_vector_of_a_product_the_index_does_not_hold_is_no_failure(
+        cluster: FakeCluster, url: str, store: CatalogStore) -> None:
+    store.upsert(RECORDS)
+    embed(store, ["V-0", "V-1"])
+    backend = make(url)
+    backend.rebuild([RECORDS[:1]])  # V-1 is in the store but not (yet) in the index
+    assert backend.sync_vectors(store, MODEL)["upserted"] == 2  # its 404 is skipped
+    assert set(cluster.docs(ALIAS)) == {"V-0"}
+
+
+def test_neighbours_come_from_a_filtered_knn_search(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    response = json.loads((RESPONSES / "knn.json").read_text())
+    cluster.search_responses = [response]
+    cluster.requests.clear()
+    plan = SearchPlan(filters=[TermsFilter("brand", ("Fastek",))], exclude_skus=("V-9",))
+    found = backend.nearest(plan, [0.5, 0.5, 0.5, 0.5], 3, 12)
+    (sent,) = cluster.calls("POST", f"/{ALIAS}/_search")
+    assert sent[2] == json.loads(json.dumps(compile_knn(plan, [0.5] * 4, 3, 12)))
+    assert found == parse_knn(response)
+    # scores of a cosine field are (1 + cos) / 2: back to cosines, best first
+    assert found == [("V-2", pytest.approx(0.9)), ("V-0", pytest.approx(0.5)),
+                     ("V-3", pytest.approx(-0.2))]
+
+
+def test_similarities_read_script_scores_as_cosines(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    cluster.search_responses = [json.loads((RESPONSES / "similarities.json").read_text())]
+    assert backend.similarities([0.5] * 4, ["V-0", "V-1"]) == {
+        "V-0": pytest.approx(0.75), "V-1": pytest.approx(-0.25)}
+    assert backend.similarities([0.5] * 4, []) == {}
+
+
+# -- synonyms --------------------------------------------------------------------------------
+LINES = ["stainless steel, inox", "gauntlets => gloves"]
+
+
+def test_indices_are_created_after_their_synonym_set(cluster: FakeCluster, url: str) -> None:
+    make(url).rebuild([RECORDS])
+    order = [(m, p) for m, p, _ in cluster.requests]
+    created = order.index(("PUT", "/_synonyms/test-synonyms"))
+    first_index = next(i for i, (m, p) in enumerate(order)
+                       if m == "PUT" and p.startswith(f"/{ALIAS}-"))
+    assert created < first_index  # an index naming a missing set would have no shards
+    assert cluster.synonym_sets["test-synonyms"] == []
+    (index,) = cluster.aliases[ALIAS]
+    analysis = cluster.indices[index]["settings"]["analysis"]
+    assert analysis["filter"]["b2b_synonyms"]["synonyms_set"] == "test-synonyms"
+
+
+def test_publishing_synonyms_sends_the_set_once(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    cluster.requests.clear()
+    assert backend.publish_synonyms(LINES) is True
+    (put,) = cluster.calls("PUT", "/_synonyms/test-synonyms")
+    assert put[2] == {"synonyms_set": synonym_rules(LINES)}
+    assert [r["synonyms"] for r in cluster.synonym_sets["test-synonyms"]] == [
+        "stainless steel, inox", "gauntlets => gauntlets, gloves"]
+    cluster.requests.clear()
+    assert backend.publish_synonyms(LINES) is False  # the same rules: no reload
+    assert not cluster.calls("PUT", "_synonyms")
+
+
+def test_searches_use_the_cluster_set_only_for_the_rules_it_holds(
+        cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    backend.publish_synonyms(LINES)
+    assert backend.for_synonyms(LINES) is backend
+    draft = backend.for_synonyms([*LINES, "mitts => gloves"])  # a draft preview
+    assert draft is not backend
+    config = SearchConfig.from_dict({"synonyms": {"rules": LINES}})
+    plan = SearchPlan(text=parse_text("inox ", config), limit=5)
+    empty = {"took": 1, "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+    cluster.search_responses = [empty, empty]
+    cluster.requests.clear()
+    backend.search(plan)
+    draft.search(plan)
+    live_body, draft_body = (json.dumps(b) for _, p, b in cluster.requests
+                             if p.endswith("/_search") and "doc_freq" not in json.dumps(b))
+    assert "stainless" not in live_body and '"analyzer"' not in live_body  # the set applies
+    assert "stainless" in draft_body and '"analyzer": "b2b_stem"' in draft_body  # alone
+
+
+def test_another_process_sees_published_synonyms(cluster: FakeCluster, url: str) -> None:
+    first, second = make(url), make(url)
+    first.rebuild([RECORDS])
+    assert second.for_synonyms(LINES) is not second  # the set is empty
+    first.publish_synonyms(LINES)
+    second._synonyms_read_at = float("-inf")  # SYNONYM_CHECK_S later
+    assert second.for_synonyms(LINES) is second
+
+
+def test_a_refused_synonym_set_is_a_503_with_the_reason(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    cluster.api_key = "other"  # the cluster now refuses this client
+    with pytest.raises(BackendUnavailable, match="synonym set.*401"):
+        backend.publish_synonyms(LINES)
+
+
+# -- writes during a rebuild ---------------------------------------------------------------
+def test_writes_during_a_rebuild_survive_the_swap(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([[make_record("OLD-1", "Ladder"), make_record("GONE-1", "Old drill")]])
+    other = make(url)  # another process (an import) writing while this one rebuilds
+    # the store as the rebuild reads it: GONE-1 still there (it is deleted meanwhile),
+    # CHG-1 in its old version (changed meanwhile)
+    snapshot = [make_record("OLD-1", "Ladder"), make_record("GONE-1", "Old drill"),
+                make_record("CHG-1", "Hammer, old name")]
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        # the rebuild has marked its index: writes now reach both indices
+        other.index_changed([make_record("NEW-1", "Angle grinder"),
+                             make_record("CHG-1", "Hammer, new name")])
+        other.delete(["GONE-1"])
+        yield snapshot  # read before those writes, loaded after them
+
+    assert backend.rebuild(batches()) == 3
+    docs = cluster.docs(ALIAS)
+    assert set(docs) == {"OLD-1", "NEW-1", "CHG-1"}  # added kept, deleted gone
+    assert docs["CHG-1"]["source"]["name"] == "Hammer, new name"  # the load did not replace it
+    assert "test-products-building" not in cluster.aliases
+    assert not [i for i in cluster.indices if i.startswith("test-rebuild-journal")]
+    # after the swap, writes go to the new index alone
+    cluster.requests.clear()
+    other.index_changed([make_record("AFTER-1", "Saw")])
+    assert [p for _, p, _ in cluster.calls("*", "_bulk")] == [f"/{ALIAS}/_bulk"]
+    assert "AFTER-1" in cluster.docs(ALIAS)
+
+
+def test_writes_check_the_marker_another_process_set(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([[make_record("OLD-1", "Ladder")]])
+    targets: list[str] = []
+
+    def during(records: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        cluster.requests.clear()
+        make(url).index_changed([make_record("NEW-1", "Angle grinder")])
+        targets.extend(p for _, p, _ in cluster.calls("*", "_bulk"))
+        yield records
+
+    backend.rebuild(during([make_record("OLD-1", "Ladder")]))
+    # journal first, then the new index (through its marker alias), then the live alias
+    assert targets == ["/test-rebuild-journal/_bulk", "/test-products-building/_bulk",
+                       f"/{ALIAS}/_bulk"]
+
+
+def test_a_failed_rebuild_leaves_the_live_index_untouched(cluster: FakeCluster,
+                                                        url: str) -> None:
+    backend = make(url)
+    backend.rebuild([[make_record("OLD-1", "Ladder")]])
+    (live,) = cluster.aliases[ALIAS]
+    writer = make(url)
+
+    def failing() -> Iterator[list[dict[str, Any]]]:
+        writer.index_changed([make_record("NEW-1", "Angle grinder")])  # during the rebuild
+        yield [make_record("OLD-1", "Ladder")]
+        raise RuntimeError("the store went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(failing())
+    assert cluster.aliases[ALIAS] == {live} and set(cluster.indices) == {live}
+    assert "test-products-building" not in cluster.aliases  # writers stop writing twice
+    assert set(cluster.docs(ALIAS)) == {"OLD-1", "NEW-1"}  # the write reached the live index
+    cluster.requests.clear()
+    writer.index_changed([make_record("LATE-1", "Saw")])
+    assert [p for _, p, _ in cluster.calls("*", "_bulk")] == [f"/{ALIAS}/_bulk"]
+
+
+def test_a_second_rebuild_while_one_loads_is_refused(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([[make_record("OLD-1", "Ladder")]])
+
+    def nested() -> Iterator[list[dict[str, Any]]]:
+        with pytest.raises(Conflict, match="another rebuild is loading"):
+            make(url).rebuild([[make_record("X-1", "Saw")]])
+        yield [make_record("OLD-1", "Ladder")]
+
+    assert backend.rebuild(nested()) == 1
