@@ -22,6 +22,7 @@ from embeddings.speech import VoiceSearch
 from evaluation.jobs import EvaluationJobs, EvaluationRuns
 from indexer.base import SearchBackend
 from indexer.documents import DocumentIndex
+from indexer.plan import SearchPlan
 from ranking.analytics import QueryLog
 from ranking.config import load_config
 from ranking.documents import DocumentSearchService
@@ -101,15 +102,23 @@ def build_services(settings: Settings) -> Services:
     store = CatalogStore(settings.resolved_database_url())
     store.migrate()
     backend = make_backend(settings)
+    cluster = hasattr(backend, "attach_vectors")  # Elasticsearch
+    if cluster:
+        attach_vectors(settings, store, backend)  # before a rebuild: it carries them
     heal_index(store, backend)
     documents = make_document_index(settings)
     heal_documents(store, documents)
     analytics = QueryLog(store.engine, enabled=settings.analytics_enabled,
                          flush_interval_s=settings.analytics_flush_interval_s).start()
     merchandising = MerchandisingStore(store.engine)
-    semantic = ServedEmbeddings(settings, store) if settings.semantic_search else None
+    semantic: ServedEmbeddings | None = None
+    if settings.semantic_search:
+        semantic = (ClusterEmbeddings(settings, store, backend) if cluster
+                    else ServedEmbeddings(settings, store))
     search = SearchService(backend, settings, load_config(settings.search_config),
                            merchandising=merchandising, semantic=semantic)
+    if cluster:
+        publish_synonyms(backend, search, merchandising)
     staff = StaffAccounts(store.engine, session_hours=settings.console_session_hours)
     evaluations = EvaluationJobs(EvaluationRuns(store.engine),
                                  lambda spec, depth: evaluation_search(search, spec, depth),
@@ -166,16 +175,10 @@ class ServedEmbeddings:
         with self._lock:
             if self._ready is None and self._error is None:
                 try:
-                    from embeddings import (
-                        QueryEmbeddingCache,
-                        VectorIndex,
-                        get_encoder,
-                        vectors_dir,
-                    )
+                    from embeddings import QueryEmbeddingCache, get_encoder
 
                     encoder = get_encoder(self.settings).load()
-                    index = VectorIndex.open(vectors_dir(self.settings), self.store,
-                                             encoder.model_id, encoder.dim)
+                    index = self._open_index(encoder)
                     cache = QueryEmbeddingCache(self.settings.embedding_query_cache_size)
                     self._ready, self._synced = (encoder, index, cache), time.monotonic()
                     log.info("semantic search ready: %d product vectors", len(index))
@@ -184,6 +187,13 @@ class ServedEmbeddings:
                     log.warning("semantic search unavailable, searches stay lexical: %s",
                                 self._error)
             return self._ready
+
+    def _open_index(self, encoder: Any) -> Any:
+        """The vectors searched: the embedded vector index, saved in the data folder."""
+        from embeddings import VectorIndex, vectors_dir
+
+        return VectorIndex.open(vectors_dir(self.settings), self.store, encoder.model_id,
+                                encoder.dim)
 
     def _parts(self) -> tuple[Any, Any, Any]:
         ready = self._ready or self._load()
@@ -252,6 +262,64 @@ class ServedEmbeddings:
     def similarities(self, vector: np.ndarray, skus: Sequence[str]) -> dict[str, float]:
         found: dict[str, float] = self._parts()[1].scores(vector, skus)
         return found
+
+
+class ClusterEmbeddings(ServedEmbeddings):
+    """Semantic retrieval on Elasticsearch: the query is encoded here, the product vectors
+    live in the cluster (indexed with the products, kept in step by the vector sync, which
+    sends what the store gained as partial updates), and neighbours come from a kNN search
+    filtered like the lexical one (``ranking.hybrid.FilteredNeighbours``). No local matrix."""
+
+    def __init__(self, settings: Settings, store: CatalogStore, backend: Any) -> None:
+        super().__init__(settings, store)
+        self.backend = backend
+
+    def _open_index(self, encoder: Any) -> Any:
+        from indexer.elasticsearch.vectors import ClusterVectors
+
+        index = ClusterVectors(self.backend, encoder.model_id, encoder.dim)
+        index.sync(self.store)  # what was stored while no server ran
+        return index
+
+    def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
+                       ) -> list[tuple[str, float]]:
+        self._parts()  # loaded, and the vector sync kept going
+        found: list[tuple[str, float]] = self.backend.nearest(plan, vector, k)
+        return found
+
+
+def attach_vectors(settings: Settings, store: CatalogStore, backend: Any) -> None:
+    """Elasticsearch indexes the stored text vectors of the served model with the products
+    (none when semantic search is off)."""
+    if not settings.semantic_search:
+        return
+    model: list[str] = []
+
+    def model_id() -> str:  # read when a product is first written (hashes the weights once)
+        if not model:
+            from embeddings import get_encoder
+
+            model.append(get_encoder(settings).model_id)
+        return model[0]
+
+    backend.attach_vectors(store, model_id)
+
+
+def publish_synonyms(backend: Any, search: SearchService,
+                     merchandising: MerchandisingStore) -> None:
+    """Elasticsearch's synonym set holds the synonyms searches use (the published ones, or
+    the configuration's own before any were published): sent at start when they differ, and
+    on every publish. A set the cluster refuses at publish time is a 503 with the reason
+    (the publication itself is stored; the next start or publish sends the set again); until
+    the set holds them, searches expand the rules themselves."""
+    def publish() -> None:
+        backend.publish_synonyms(search.configuration().synonym_rules)
+
+    merchandising.on_publish.append(publish)
+    try:
+        publish()
+    except BackendUnavailable as exc:  # down at start: searches expand synonyms themselves
+        log.warning("synonym set not published at start: %s", exc.detail)
 
 
 def heal_index(store: CatalogStore, backend: SearchBackend) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from catalog.errors import BackendUnavailable, InvalidInput
-from indexer.plan import Hit
+from indexer.plan import Hit, SearchPlan
 
 FUSIONS = ("rrf", "blend")
 
@@ -63,6 +63,17 @@ class SemanticIndex(Protocol):
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
 
     def similarities(self, vector: np.ndarray, skus: Sequence[str]) -> dict[str, float]: ...
+
+
+@runtime_checkable
+class FilteredNeighbours(Protocol):
+    """A :class:`SemanticIndex` whose vectors live in the search engine (Elasticsearch's
+    kNN): it finds the nearest products among those the plan allows (filters, rules,
+    assortment, hidden and pinned products), so hybrid search asks it with the plan instead
+    of searching every vector. The embedded vector index does not have this."""
+
+    def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
+                       ) -> list[tuple[str, float]]: ...
 
 
 class EmbeddingSearch:

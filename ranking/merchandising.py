@@ -88,6 +88,10 @@ class MerchandisingStore:
         self.clock = clock
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
+        self.on_publish: list[Callable[[], None]] = []
+        """Called after a publication that changed the live synonyms (Elasticsearch sends
+        its synonym set); an error raised there reaches the publisher (the publication is
+        stored)."""
         self._stamp: tuple[tuple[str, str, int], ...] | None = None
         # the parsed sets per state, and (id(config), state) -> (config, overlaid config);
         # replaced together (one assignment) when a version changes
@@ -176,6 +180,9 @@ class MerchandisingStore:
                 else:
                     out[kind] = {"version": live[2], "published": False}
         self._checked_at = float("-inf")
+        if out["synonyms"]["published"]:
+            for listener in self.on_publish:
+                listener()
         return out
 
     # -- the search path -----------------------------------------------------------------

@@ -40,7 +40,13 @@ from indexer.plan import (
 from ranking.config import SearchConfig, load_config, shipped_names
 from ranking.filters import parse_filters
 from ranking.highlight import Matcher, highlight, match_kind
-from ranking.hybrid import HybridConfig, SemanticIndex, SemanticUnavailable, fuse
+from ranking.hybrid import (
+    FilteredNeighbours,
+    HybridConfig,
+    SemanticIndex,
+    SemanticUnavailable,
+    fuse,
+)
 from ranking.query import every_word, parse_text, relaxed
 from ranking.rules import Pin, merged
 
@@ -256,10 +262,10 @@ class SearchService:
         pinned = self._pinned(plan, pins)
         plan.skip_skus = tuple(hit.sku for _, hit in pinned)
         offset = (req.page - 1) * req.page_size
-        engine: Any = self.backend
+        engine: Any = _for_synonyms(self.backend, config)
         if (config.hybrid.enabled and text is not None and req.sort == "relevance"
                 and self.semantic is not None):
-            engine = _HybridView(self.backend, self.semantic, config.hybrid, q)
+            engine = _HybridView(engine, self.semantic, config.hybrid, q)
         result, organic = self._page(plan, pinned, offset, req.page_size, engine)
         relaxed_query = False
         if organic == 0 and text and config.relax_when_empty:
@@ -418,10 +424,11 @@ class SearchService:
                           assortment=assortment)
         pinned = [hit for _, hit in self._pinned(plan, pins)]
         plan.skip_skus = tuple(hit.sku for hit in pinned)
-        result = self.backend.search(plan)
+        lexical = _for_synonyms(self.backend, cfg)
+        result = lexical.search(plan)
         if result.total == 0 and (looser := relaxed(text)) is not None:
             plan.text = looser
-            result = self.backend.search(plan)
+            result = lexical.search(plan)
         result.hits = pinned + result.hits
         terms = text.terms
         completions: dict[str, float] = defaultdict(float)
@@ -459,6 +466,18 @@ class SearchService:
         }
 
 
+def _for_synonyms(backend: SearchBackend, config: SearchConfig) -> SearchBackend:
+    """The backend that searches with ``config``'s synonyms. An engine applying synonyms in
+    its own analyzer (Elasticsearch's synonym set: ``for_synonyms``) answers itself when its
+    set holds these rules, else a view searching the plan's alternatives alone; the embedded
+    engine has no such method and searches the plan's alternatives."""
+    choose = getattr(backend, "for_synonyms", None)
+    if choose is None:
+        return backend
+    chosen: SearchBackend = choose(config.synonym_rules)
+    return chosen
+
+
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 """Encodes queries and searches vectors beside the lexical search (both release the GIL)."""
 
@@ -484,8 +503,10 @@ class _HybridView:
                             engine_ms=result.engine_ms, facets_strict=result.facets_strict,
                             strict_total=result.strict_total)
 
-    def _neighbours(self, k: int) -> tuple[np.ndarray, list[tuple[str, float]]]:
+    def _neighbours(self, k: int, plan: SearchPlan) -> tuple[np.ndarray, list[tuple[str, float]]]:
         vector = self.semantic.query_vector(self.query)
+        if isinstance(self.semantic, FilteredNeighbours):  # the engine filters as it searches
+            return vector, self.semantic.nearest_within(plan, vector, self.config.candidates)
         return vector, self.semantic.nearest(vector, k)
 
     def _fused(self, plan: SearchPlan) -> tuple[SearchResult, list[Hit]]:
@@ -494,7 +515,8 @@ class _HybridView:
         narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus
                         or plan.assortment)
         # the query's embedding and its neighbours while the lexical search runs
-        pending = _POOL.submit(self._neighbours, cfg.candidates * (4 if narrowed else 1))
+        pending = _POOL.submit(self._neighbours, cfg.candidates * (4 if narrowed else 1),
+                               dataclasses.replace(plan))
         lexical = self.backend.search(dataclasses.replace(plan, offset=0, limit=depth))
         started = time.perf_counter()
         try:

@@ -42,6 +42,7 @@ class FakeCluster:
     item_statuses: dict[str, list[int]] = field(default_factory=dict)  # sku -> next item answers
     fail_alias_swap: bool = False  # an _aliases call that removes an alias (a swap) fails
     search_responses: list[dict[str, Any]] = field(default_factory=list)
+    knn_responses: list[dict[str, Any]] = field(default_factory=list)  # for bodies with "knn"
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, body
     health_status: str = "green"
     synonym_sets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
@@ -203,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
         if action == "_count":
-            docs = c.docs(name).values()
+            docs: list[Any] = list(c.docs(name).values())
             if body and "exists" in (body.get("query") or {}):
                 field_name = body["query"]["exists"]["field"]
                 docs = [d for d in docs if d.get(field_name) is not None]
@@ -219,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, c.journal_deletes(name, body)
             if body and "doc_freq" in body.get("aggs", {}):  # term counts: answered for real
                 return 200, c.doc_freqs(name, body["aggs"]["doc_freq"]["filters"]["filters"])
+            if body and "knn" in body and c.knn_responses:
+                return 200, c.knn_responses.pop(0)
             if not c.search_responses:
                 return _error(500, "fake_exception", "no search response queued")
             return 200, c.search_responses.pop(0)

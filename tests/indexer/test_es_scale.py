@@ -297,3 +297,80 @@ def test_a_second_rebuild_while_one_loads_is_refused(cluster: FakeCluster, url: 
         yield [make_record("OLD-1", "Ladder")]
 
     assert backend.rebuild(nested()) == 1
+
+
+# -- the wiring: hybrid search and publishing ----------------------------------------------
+class _Encoder:
+    """Query vectors without a model; the local matrix must not be asked."""
+
+    def __init__(self, backend: ElasticsearchBackend) -> None:
+        self.backend = backend
+        self.asked: list[SearchPlan] = []
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return np.full(DIMS, 0.5, dtype=np.float32)
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        raise AssertionError("the local vector index was asked")
+
+    def similarities(self, vector: np.ndarray, skus: Any) -> dict[str, float]:
+        return self.backend.similarities(vector.tolist(), skus)
+
+    def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
+                       ) -> list[tuple[str, float]]:
+        self.asked.append(plan)
+        return self.backend.nearest(plan, vector.tolist(), k)
+
+
+def _hits(*skus: str) -> dict[str, Any]:
+    return {"took": 1, "hits": {"total": {"value": len(skus), "relation": "eq"}, "hits": [
+        {"_id": s, "_score": 1.0, "_source": {"source": {"sku": s, "name": s}}} for s in skus]}}
+
+
+def test_hybrid_search_takes_its_neighbours_from_the_cluster(cluster: FakeCluster,
+                                                             url: str) -> None:
+    from catalog.settings import Settings
+    from ranking.config import load_config
+    from ranking.service import SearchRequest, SearchService
+
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    semantic = _Encoder(backend)
+    service = SearchService(backend, Settings(), load_config("hybrid"), semantic=semantic)
+    cluster.knn_responses = [json.loads((RESPONSES / "knn.json").read_text())]
+    cluster.search_responses = [  # the lexical hits, the neighbours' check, their cosines
+        _hits("V-1"), _hits("V-2", "V-0"),
+        json.loads((RESPONSES / "similarities.json").read_text())]
+    cluster.requests.clear()
+    found = service.search(SearchRequest(q="hex bolt", filters=["brand:Fastek"], facets=[]))
+    assert found["retrieval"] == "hybrid"
+    # the lexical hit fused with the cluster's neighbours that passed the check
+    assert sorted(h["sku"] for h in found["hits"]) == ["V-0", "V-1", "V-2"]
+    (plan,) = semantic.asked  # the plan itself: the kNN filter is the lexical filter
+    knn = next(b for _, _, b in cluster.requests if b and "knn" in b)
+    assert knn["knn"]["filter"] == {"terms": {"brand": ["Fastek"]}}
+    assert knn["knn"]["k"] == load_config("hybrid").hybrid.candidates
+
+
+def test_publishing_in_the_console_sends_the_synonym_set(cluster: FakeCluster, url: str,
+                                                         store: CatalogStore) -> None:
+    from api.container import publish_synonyms
+    from catalog.settings import Settings
+    from ranking.merchandising import MerchandisingStore
+    from ranking.service import SearchService
+
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    merchandising = MerchandisingStore(store.engine)
+    search = SearchService(backend, Settings(), merchandising=merchandising)
+    publish_synonyms(backend, search, merchandising)  # at start: nothing published
+    assert cluster.synonym_sets["test-synonyms"] == []
+    merchandising.put_draft("synonyms", LINES)
+    assert cluster.synonym_sets["test-synonyms"] == []  # a draft stays out of the cluster
+    merchandising.publish()
+    assert cluster.synonym_sets["test-synonyms"] == synonym_rules(LINES)
+    assert backend.for_synonyms(search.configuration().synonym_rules) is backend
+    cluster.api_key = "other"  # the cluster refuses the next set: a 503 naming why
+    merchandising.put_draft("synonyms", ["a2, inox"])
+    with pytest.raises(BackendUnavailable, match="synonym set.*401"):
+        merchandising.publish()
