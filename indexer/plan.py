@@ -146,6 +146,14 @@ class CustomerPrices:
     memo: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
     """An engine's compiled key filters for this buyer, by price filters (a few)."""
 
+    def differing(self) -> DifferingPrices:
+        """How this buyer's prices relate to the catalog's. Memoised."""
+        hit = self.memo.get("differing")
+        if hit is None:
+            hit = DifferingPrices.of(*self.everything())
+            self.memo["differing"] = hit
+        return hit
+
     def corrections(self, price_filters: list[Filter]) -> tuple[np.ndarray, np.ndarray]:
         """(SKUs of products the same filters on the catalog's prices would wrongly keep,
         SKUs they would wrongly leave out) for this buyer: a backend filters the catalog's
@@ -168,6 +176,71 @@ class CustomerPrices:
         return ((plan.sort is not None and plan.sort.field == self.field)
                 or any(f.field == self.field for f in (*plan.filters, *plan.fixed_filters))
                 or any(r.field == self.field for r in plan.facets))
+
+
+MAX_PRICE_EXCEPTIONS = 500
+"""How many products with an exceptional ratio of a buyer's price to the catalog's
+``DifferingPrices`` lists one by one rather than widening the ratio bounds for them."""
+EXCEPTIONAL_RATIO = (0.25, 4.0)
+"""A buyer's price below a quarter or above four times the catalog's is exceptional."""
+
+
+def _ratio_bound(ratio: np.ndarray, exceptional: np.ndarray, max_exceptions: int,
+                 upper: bool) -> tuple[float, np.ndarray]:
+    """(The bound every ratio but the exceptions keeps, always including 1; the positions of
+    the exceptions: the exceptional ratios, or the ``max_exceptions`` most extreme)."""
+    if int(exceptional.sum()) <= max_exceptions:
+        chosen = np.flatnonzero(exceptional)
+        rest = ratio[~exceptional]
+    else:
+        signed = -ratio if upper else ratio
+        parted = np.argpartition(signed, max_exceptions)
+        chosen, rest = parted[:max_exceptions], ratio[parted[max_exceptions:]]
+    if not rest.size:
+        return 1.0, chosen
+    return (max(1.0, float(rest.max())) if upper else min(1.0, float(rest.min()))), chosen
+
+
+@dataclass(frozen=True)
+class DifferingPrices:
+    """How a buyer's prices relate to the catalog's, for an engine that orders on the
+    catalog's price column and corrects for the difference: the buyer's price of every
+    product but the listed exceptions lies between ``low`` and ``high`` times the catalog's
+    (both bounds include 1: most prices are the catalog's), so a product the buyer pays at
+    most p for costs at most p / ``low`` in the catalog, and one the buyer pays at least p
+    for at least p / ``high``."""
+
+    low: float
+    high: float
+    low_skus: np.ndarray
+    """Exceptions below ``low`` (or with a price the catalog lacks), by own price ascending."""
+    low_prices: np.ndarray
+    high_skus: np.ndarray
+    """Exceptions above ``high`` (or with a price the catalog lacks), by own price ascending."""
+    high_prices: np.ndarray
+
+    @classmethod
+    def of(cls, skus: np.ndarray, own: np.ndarray, listed: np.ndarray,
+           max_exceptions: int | None = None) -> DifferingPrices:
+        """From every product's SKU, own price and catalog price (NaN: none)."""
+        if max_exceptions is None:
+            max_exceptions = MAX_PRICE_EXCEPTIONS
+        priced = ~np.isnan(own) & (own != listed)
+        unbounded = np.flatnonzero(priced & ~(listed > 0))  # no catalog price to relate to
+        ratioed = np.flatnonzero(priced & (listed > 0))
+        ratio = own[ratioed] / listed[ratioed]
+        low, lowest = _ratio_bound(ratio, ratio < EXCEPTIONAL_RATIO[0], max_exceptions, False)
+        high, highest = _ratio_bound(ratio, ratio > EXCEPTIONAL_RATIO[1], max_exceptions, True)
+        lowest, highest = ratioed[lowest], ratioed[highest]
+
+        def side(exceptions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            chosen = np.concatenate([exceptions, unbounded])
+            chosen = chosen[np.argsort(own[chosen], kind="stable")]
+            return skus[chosen], own[chosen]
+
+        low_skus, low_prices = side(lowest)
+        high_skus, high_prices = side(highest)
+        return cls(low, high, low_skus, low_prices, high_skus, high_prices)
 
 
 @dataclass(frozen=True)

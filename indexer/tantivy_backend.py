@@ -30,7 +30,7 @@ import tantivy
 
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.fields import BY_NAME, FIELDS, availability_rank, category_levels
-from catalog.keys import product_key
+from catalog.keys import product_key, product_keys
 from catalog.text import (
     canonical_tokens,
     part_numbers,
@@ -52,6 +52,7 @@ from indexer.plan import (
     TermClause,
     TermsFilter,
     TextQuery,
+    values_passing,
 )
 
 Record = dict[str, Any]
@@ -526,8 +527,9 @@ class TantivyBackend(TantivyIndex):
 
     def _search(self, searcher: tantivy.Searcher, plan: SearchPlan,
                 text_query: tantivy.Query | None, started: float,
-                extra_fixed: Sequence[tantivy.Query] = ()) -> SearchResult:
-        """``extra_fixed``: compiled filters applied like ``plan.fixed_filters``."""
+                extra_fixed: Sequence[tantivy.Query] = (), *, hits: bool = True) -> SearchResult:
+        """``extra_fixed``: compiled filters applied like ``plan.fixed_filters``; without
+        ``hits`` only the facets are counted (total 0: the caller counts)."""
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
         if plan.assortment is not None:
@@ -538,7 +540,7 @@ class TantivyBackend(TantivyIndex):
             scored = self._boosted(text_query, plan.boosts)
         query = _without(_and([scored] + [q for _, q in filter_queries] + fixed),
                          plan.exclude_skus + plan.skip_skus)
-        hits = self._hits(searcher, query, plan)
+        found = self._hits(searcher, query, plan) if hits else (0, [])
         facet_text, strict, strict_total = text_query, False, None
         if plan.facets and plan.facet_text is not None:
             narrow = self._text_query(plan.facet_text, searcher)
@@ -548,8 +550,7 @@ class TantivyBackend(TantivyIndex):
             if strict_total > 0:
                 facet_text, strict = narrow, True
         facets = self._facets(searcher, plan, _and([facet_text] + fixed), filter_queries)
-        total = hits[0]
-        return SearchResult(total=total, hits=hits[1], facets=facets,
+        return SearchResult(total=found[0], hits=found[1], facets=facets,
                             engine_ms=(time.perf_counter() - started) * 1000,
                             facets_strict=strict, strict_total=strict_total)
 
@@ -557,11 +558,12 @@ class TantivyBackend(TantivyIndex):
                          prices: CustomerPrices, text_query: tantivy.Query | None,
                          started: float) -> SearchResult:
         """A search that sorts, filters or facets on the buyer's own prices, which the index
-        does not hold. Price filters become a filter on product keys, computed from the
-        buyer's price of every product (the keys that pass, or those that fail, whichever are
-        fewer; kept with the buyer's prices for the next page); sorting by price collects
-        every match with its key and orders them here; the price facet looks up the prices
-        of every product the facets count."""
+        does not hold. Price filters become the same filters on the catalog's prices,
+        corrected by the few SKUs the buyer's prices decide otherwise (kept with the buyer's
+        prices for the next page); the price facet reads the buyer's price of every product
+        it counts; sorting by price reads the start of the catalog's price order as far as
+        the buyer's prices can reach (or orders the matches the facet read, when they are
+        the same)."""
         pf = prices.field
 
         def is_price(f: Filter) -> bool:
@@ -575,64 +577,114 @@ class TantivyBackend(TantivyIndex):
                        filters=[f for f in plan.filters if not is_price(f)],
                        fixed_filters=[f for f in plan.fixed_filters if not is_price(f)],
                        facets=[r for r in plan.facets if r.field != pf])
-        if plan.sort is not None and plan.sort.field == pf:
+        own_sort = plan.sort is not None and plan.sort.field == pf
+        if own_sort:
             result = self._search(searcher, replace(base, sort=None, limit=0, offset=0),
-                                  text_query, started, extra)
-            fixed: list[tantivy.Query | None] = [self._filter_query(f)
-                                                 for f in base.fixed_filters]
-            if plan.assortment is not None:
-                fixed.append(self._assortment_query(plan.assortment))
-            scored = self._boosted(text_query, plan.boosts) if plan.boosts else text_query
-            query = _without(_and([scored, *(self._filter_query(f) for f in base.filters),
-                                   *fixed, *extra]), plan.exclude_skus + plan.skip_skus)
-            found, values = self._all_matches(searcher, query, None, prices)
-            missing = np.isnan(values)
-            key = np.where(missing, np.inf, -values if plan.sort.descending else values)
-            order = np.argsort(key, kind="stable")  # ties keep relevance order
-            window = order[plan.offset: plan.offset + max(plan.limit, 0)]
-            result.hits = [self._hit(searcher, found[i][1], 0.0, plan, None, scored=False)
-                           for i in window]
-            result.total = len(found)
+                                  text_query, started, extra, hits=False)
         else:
             result = self._search(searcher, base, text_query, started, extra)
-        own: dict[str, FacetResult] = {}
-        for request in plan.facets:
-            if request.field != pf:
-                continue
+        fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in base.fixed_filters]
+        if plan.assortment is not None:
+            fixed.append(self._assortment_query(plan.assortment))
+        counted: tuple[np.ndarray, list[Any], np.ndarray] | None = None
+        """The price facet's matches: (the buyer's prices, addresses, product keys)."""
+        strict = result.facets_strict and plan.facet_text is not None
+        if any(r.field == pf for r in plan.facets):
             # disjunctive: the buyer's own price filter is left out of the price facet
-            facet_text = text_query
-            if result.facets_strict and plan.facet_text is not None:
-                facet_text = self._text_query(plan.facet_text, searcher)
-            fixed_all: list[tantivy.Query | None] = [self._filter_query(f)
-                                                     for f in base.fixed_filters]
-            if plan.assortment is not None:
-                fixed_all.append(self._assortment_query(plan.assortment))
-            if rule_price:
-                fixed_all.append(self._price_restriction(prices, rule_price))
-            _, values = self._all_matches(
-                searcher, _without(_and([facet_text, *(self._filter_query(f)
-                                                       for f in base.filters), *fixed_all]),
-                                   plan.exclude_skus), None, prices, scored=False)
-            own[request.field] = _numeric_facet(request, values[~np.isnan(values)])
+            facet_text = self._text_query(plan.facet_text, searcher) if (
+                strict and plan.facet_text is not None) else text_query
+            rule = [self._price_restriction(prices, rule_price)] if rule_price else []
+            keys, addresses = _every_match(searcher, _without(_and(
+                [facet_text, *(self._filter_query(f) for f in base.filters), *fixed, *rule]),
+                plan.exclude_skus))
+            counted = (np.asarray(prices.lookup(keys), dtype=np.float64), addresses, keys)
+        if own_sort:
+            assert plan.sort is not None
+            wanted = plan.offset + max(plan.limit, 0)
+            if counted is not None and not strict:
+                # the facet read the hits' matches, but for the buyer's price filter and the
+                # pinned products (placed by ranking)
+                values, addresses, keys = counted
+                keep = values_passing(values, user_price)
+                if plan.skip_skus:
+                    keep &= ~np.isin(keys, product_keys(plan.skip_skus))
+                values, addresses = values[keep], [addresses[i] for i in np.flatnonzero(keep)]
+                result.total = len(addresses)
+            else:
+                query = _without(_and([text_query, *(self._filter_query(f) for f in
+                                                     base.filters), *fixed, *extra]),
+                                 plan.exclude_skus + plan.skip_skus)
+                values, addresses, result.total = self._by_own_price(
+                    searcher, query, prices, wanted, plan.sort.descending)
+            result.hits = [self._hit(searcher, address, 0.0, plan, None, scored=False)
+                           for address in _page(values, addresses, plan.offset, wanted,
+                                                plan.sort.descending)]
+        own = {r.field: _numeric_facet(r, counted[0][~np.isnan(counted[0])])
+               for r in plan.facets if r.field == pf and counted is not None}
         result.facets = {r.field: own.get(r.field) or result.facets[r.field]
                          for r in plan.facets if r.field in own or r.field in result.facets}
         result.engine_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _all_matches(self, searcher: tantivy.Searcher, query: tantivy.Query,
-                     order: SearchPlan | None, prices: CustomerPrices, *, scored: bool = True
-                     ) -> tuple[list[tuple[Any, Any]], np.ndarray]:
-        """Every match as (score, address), by relevance (popularity weighted; with
-        ``scored=False`` in no particular order), and the buyer's price of each."""
-        kwargs: dict[str, Any] = {"limit": max(int(searcher.num_docs), 1), "count": False}
-        if scored and (order is None or order.popularity_boost):
-            kwargs["weight_by_field"] = "popularity_weight"
-        found = searcher.search(query, **kwargs).hits  # type: ignore[attr-defined]
-        if not found:
-            return [], np.empty(0, dtype=np.float64)
-        keys = np.asarray(searcher.fast_field_values("sku_key", [a for _, a in found]),
-                          dtype=np.uint64)
-        return found, np.asarray(prices.lookup(keys), dtype=np.float64)
+    def _by_own_price(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                      prices: CustomerPrices, wanted: int, descending: bool
+                      ) -> tuple[np.ndarray, list[Any], int]:
+        """Candidates for the first ``wanted`` of ``query``'s matches by the buyer's prices:
+        (those prices, their addresses, how many matches there are).
+
+        The start of the catalog's price order (the engine's own top-k) holds the matches the
+        buyer pays the catalog's price for, in order; the ``wanted``-th of them bounds what
+        the page's products cost the buyer, and that bounds their catalog prices (a buyer's
+        price lies between ``low`` and ``high`` times the catalog's but for a few listed
+        exceptions, looked up by SKU): when the first read stops short of that catalog price,
+        a second one takes the matches up to it, in no order. Buyers whose prices stray far
+        from the catalog's end up reading every match."""
+        order = tantivy.Order.Desc if descending else tantivy.Order.Asc
+        differing = prices.differing()
+        fetch = max(8 * wanted, 100)
+        found = searcher.search(query, limit=fetch, count=True, order_by_field=prices.field,
+                                order=order)
+        top, total = found.hits, found.count  # type: ignore[attr-defined]
+        addresses = [a for _, a in top]
+        own = np.asarray(prices.lookup(np.asarray(searcher.fast_field_values(
+            "sku_key", addresses), dtype=np.uint64)), dtype=np.float64)
+        if len(top) >= total:
+            return own, addresses, total  # every match read
+        listed = np.array([np.nan if v is None else v for v, _ in top], dtype=np.float64)
+        plain = np.flatnonzero(own == listed)  # priced as in the catalog
+        if len(plain) < wanted or differing.low <= 0:
+            keys, addresses = _every_match(searcher, query, total)
+            return np.asarray(prices.lookup(keys), dtype=np.float64), addresses, total
+        bound = float(listed[plain[wanted - 1]])  # ``wanted`` matches cost the buyer this
+        slack = 1e-9 * max(abs(bound), 1.0)  # ratios are rounded: keep equal prices
+        edge = (bound - slack) / differing.high if descending else (
+            (bound + slack) / differing.low)
+        last = listed[-1]  # NaN: every match with a catalog price was read
+        if not (np.isnan(last) or (last < edge if descending else last > edge)):
+            # the rest of the matches up to the edge, in no order
+            keys, addresses = _every_match(searcher, Q.boolean_query([
+                (Occur.Must, query),
+                (Occur.Must, _range(prices.field, edge, None) if descending else
+                 _range(prices.field, None, edge))]), total)
+            own = np.asarray(prices.lookup(keys), dtype=np.float64)
+        if descending:
+            at = int(np.searchsorted(differing.high_prices, bound - slack, side="left"))
+            exceptions = differing.high_skus[at:]
+        else:
+            at = int(np.searchsorted(differing.low_prices, bound + slack, side="right"))
+            exceptions = differing.low_skus[:at]
+        if exceptions.size:  # those whose catalog price may lie anywhere
+            keys, more = _every_match(searcher, Q.boolean_query([
+                (Occur.Must, query),
+                (Occur.Must, Q.term_set_query(SCHEMA, "sku", exceptions.tolist()))]),
+                int(exceptions.size))
+            seen = {(a.segment_ord, a.doc) for a in addresses}
+            new = [i for i, a in enumerate(more) if (a.segment_ord, a.doc) not in seen]
+            if new:
+                own = np.concatenate([own, np.asarray(prices.lookup(keys[new]),
+                                                      dtype=np.float64)])
+                addresses += [more[i] for i in new]
+        return own, addresses, total
 
     def _price_restriction(self, prices: CustomerPrices, price_filters: list[Filter]
                            ) -> tantivy.Query:
@@ -895,6 +947,34 @@ def _split(word: str, searcher: tantivy.Searcher) -> list[list[str]] | None:
         if min(left_df, right_df) > best_df:
             best, best_df = [left, right], min(left_df, right_df)
     return best
+
+
+def _every_match(searcher: tantivy.Searcher, query: tantivy.Query, limit: int | None = None
+                 ) -> tuple[np.ndarray, list[Any]]:
+    """Every match's product key and address, unscored (at most ``limit``)."""
+    rows = searcher.search(query, limit=max(limit or int(searcher.num_docs), 1),  # type: ignore[attr-defined]
+                           count=False, order_by_field="sku_key").hits
+    return (np.fromiter((k for k, _ in rows), dtype=np.uint64, count=len(rows)),
+            [a for _, a in rows])
+
+
+def _page(values: np.ndarray, addresses: list[Any], offset: int, stop: int, descending: bool
+          ) -> list[Any]:
+    """``addresses[offset:stop]`` once ordered by ``values`` (descending or not; NaN last),
+    ties in index order. Only the ties that reach into the page are ordered by address."""
+    if not addresses:
+        return []
+    key = np.where(np.isnan(values), np.inf, -values if descending else values)
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    last = min(stop, len(order)) - 1
+    if offset > last:
+        return []
+    lo = int(np.searchsorted(ranked, ranked[offset], side="left"))
+    hi = int(np.searchsorted(ranked, ranked[last], side="right"))
+    span = sorted(order[lo:hi].tolist(), key=lambda i: (
+        key[i], addresses[i].segment_ord, addresses[i].doc))
+    return [addresses[i] for i in span[offset - lo: stop - lo]]
 
 
 def _numeric_facet(request: FacetRequest, values: np.ndarray) -> FacetResult:
