@@ -527,9 +527,12 @@ class TantivyBackend(TantivyIndex):
 
     def _search(self, searcher: tantivy.Searcher, plan: SearchPlan,
                 text_query: tantivy.Query | None, started: float,
-                extra_fixed: Sequence[tantivy.Query] = (), *, hits: bool = True) -> SearchResult:
+                extra_fixed: Sequence[tantivy.Query] = (), *, hits: bool = True,
+                strict_total: int | None = None) -> SearchResult:
         """``extra_fixed``: compiled filters applied like ``plan.fixed_filters``; without
-        ``hits`` only the facets are counted (total 0: the caller counts)."""
+        ``hits`` only the facets are counted (total 0: the caller counts); ``strict_total``:
+        how many products match ``plan.facet_text`` with the filters, when the caller
+        counted them."""
         filter_queries = [(f.field, self._filter_query(f)) for f in plan.filters]
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in plan.fixed_filters]
         if plan.assortment is not None:
@@ -541,12 +544,13 @@ class TantivyBackend(TantivyIndex):
         query = _without(_and([scored] + [q for _, q in filter_queries] + fixed),
                          plan.exclude_skus + plan.skip_skus)
         found = self._hits(searcher, query, plan) if hits else (0, [])
-        facet_text, strict, strict_total = text_query, False, None
-        if plan.facets and plan.facet_text is not None:
+        facet_text, strict = text_query, False
+        if plan.facet_text is not None and (plan.facets or strict_total is not None):
             narrow = self._text_query(plan.facet_text, searcher)
-            matching = _without(_and([narrow] + [q for _, q in filter_queries] + fixed),
-                                plan.exclude_skus)
-            strict_total = searcher.search(matching, limit=1, count=True).count  # type: ignore[attr-defined]
+            if strict_total is None:
+                matching = _without(_and([narrow] + [q for _, q in filter_queries] + fixed),
+                                    plan.exclude_skus)
+                strict_total = searcher.search(matching, limit=1, count=True).count  # type: ignore[attr-defined]
             if strict_total > 0:
                 facet_text, strict = narrow, True
         facets = self._facets(searcher, plan, _and([facet_text] + fixed), filter_queries)
@@ -578,26 +582,40 @@ class TantivyBackend(TantivyIndex):
                        fixed_filters=[f for f in plan.fixed_filters if not is_price(f)],
                        facets=[r for r in plan.facets if r.field != pf])
         own_sort = plan.sort is not None and plan.sort.field == pf
-        if own_sort:
-            result = self._search(searcher, replace(base, sort=None, limit=0, offset=0),
-                                  text_query, started, extra, hits=False)
-        else:
-            result = self._search(searcher, base, text_query, started, extra)
         fixed: list[tantivy.Query | None] = [self._filter_query(f) for f in base.fixed_filters]
         if plan.assortment is not None:
             fixed.append(self._assortment_query(plan.assortment))
-        counted: tuple[np.ndarray, list[Any], np.ndarray] | None = None
-        """The price facet's matches: (the buyer's prices, addresses, product keys)."""
-        strict = result.facets_strict and plan.facet_text is not None
-        if any(r.field == pf for r in plan.facets):
-            # disjunctive: the buyer's own price filter is left out of the price facet
-            facet_text = self._text_query(plan.facet_text, searcher) if (
-                strict and plan.facet_text is not None) else text_query
-            rule = [self._price_restriction(prices, rule_price)] if rule_price else []
+        rule = [self._price_restriction(prices, rule_price)] if rule_price else []
+
+        def counted_with(text: tantivy.Query | None) -> tuple[np.ndarray, list[Any], np.ndarray]:
+            """The price facet's matches with ``text``: every match of the other filters
+            (disjunctive: the buyer's own price filter is left out), as (the buyer's prices,
+            addresses, product keys)."""
             keys, addresses = _every_match(searcher, _without(_and(
-                [facet_text, *(self._filter_query(f) for f in base.filters), *fixed, *rule]),
+                [text, *(self._filter_query(f) for f in base.filters), *fixed, *rule]),
                 plan.exclude_skus))
-            counted = (np.asarray(prices.lookup(keys), dtype=np.float64), addresses, keys)
+            return np.asarray(prices.lookup(keys), dtype=np.float64), addresses, keys
+
+        counted: tuple[np.ndarray, list[Any], np.ndarray] | None = None
+        price_facet = any(r.field == pf for r in plan.facets)
+        strict_total = None
+        if price_facet and plan.facet_text is not None:
+            # the stricter text's matches: the price facet's when there are any, and their
+            # number with the buyer's price filter is the count that decides
+            narrow = counted_with(self._text_query(plan.facet_text, searcher))
+            strict_total = int(values_passing(narrow[0], user_price).sum()) if user_price \
+                else len(narrow[1])
+            counted = narrow if strict_total > 0 else None
+        if own_sort:
+            result = self._search(searcher, replace(base, sort=None, limit=0, offset=0),
+                                  text_query, started, extra, hits=False,
+                                  strict_total=strict_total)
+        else:
+            result = self._search(searcher, base, text_query, started, extra,
+                                  strict_total=strict_total)
+        strict = result.facets_strict and plan.facet_text is not None
+        if price_facet and counted is None:
+            counted = counted_with(text_query)
         if own_sort:
             assert plan.sort is not None
             wanted = plan.offset + max(plan.limit, 0)

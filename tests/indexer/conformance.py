@@ -488,6 +488,37 @@ class BackendConformance:
         assert self.skus(service, "", sort="price_asc", page_size=3) == [
             "ELE-000005", "FAS-000003", "PPE-000004"]
 
+    def test_own_prices_with_facets_over_full_matches(self, backend: Any) -> None:
+        """A broad query counts facets over the products with every word; the buyer's price
+        filter decides whether there are any, and the price facet is the buyer's."""
+        service, prices = SearchService(backend, Settings()), self.own_prices()
+
+        def search(**kw: Any) -> dict[str, Any]:
+            return service.search(SearchRequest(q="hex bolt ", facets=["brand", "price_per_piece"],
+                                                customer_prices=prices, page_size=50, **kw))
+
+        def price(body: dict[str, Any]) -> tuple[float, float, int]:
+            facet = next(f for f in body["facets"] if f["field"] == "price_per_piece")
+            return facet["min"], facet["max"], sum(b["count"] for b in facet["buckets"])
+
+        body = search()  # FAS-000003 (hex nut) has one word: a hit, not counted
+        assert (body["total"], body["facets_match"], body["total_every_word"]) == (
+            3, "every_word", 2)
+        assert price(body) == (0.10, 0.5, 2)
+        body = search(filters=["price_per_piece:..0.2"])
+        assert [h["sku"] for h in body["hits"]] == ["FAS-000001"]
+        assert (body["facets_match"], body["total_every_word"]) == ("every_word", 1)
+        assert price(body) == (0.10, 0.5, 2)  # its own filter left out
+        body = search(filters=["price_per_piece:1.."])  # no full match passes: all count
+        assert (body["total"], body["facets_match"], body["total_every_word"]) == (
+            0, "any_word", None)
+        assert price(body) == (0.10, 0.5, 2)  # FAS-000003 has no price for this buyer
+        for facets in (["brand", "price_per_piece"], []):
+            body = service.search(SearchRequest(q="hex bolt ", facets=facets, sort="price_desc",
+                                                customer_prices=prices, page_size=2))
+            assert [h["sku"] for h in body["hits"]] == ["FAS-000002", "FAS-000001"]
+            assert body["total"] == 3
+
     def test_own_prices_filter_and_count_facets(self, service: SearchService) -> None:
         prices = self.own_prices()
         body = service.search(SearchRequest(q="", filters=["price_per_piece:..0.2"],
