@@ -659,7 +659,7 @@ class TantivyBackend(TantivyIndex):
         from the catalog's end up reading every match."""
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
         differing = prices.differing()
-        fetch = max(8 * wanted, 100)
+        fetch = max(8 * wanted, 500)
         found = searcher.search(query, limit=fetch, count=True, order_by_field=prices.field,
                                 order=order)
         top, total = found.hits, found.count  # type: ignore[attr-defined]
