@@ -7,9 +7,12 @@ Incremental writes go through the alias to the index behind it; ``commit`` refre
 While a rebuild loads (a ``<alias>-building`` alias on the new index, which every process
 sees), writes also go to the new index and are journalled, so none is lost at the swap.
 
-Product vectors (the text embeddings of the catalog store) are indexed with the products and
-kept in step by :meth:`ElasticsearchBackend.sync_vectors` (partial updates of the vector
-field); semantic neighbours come from a filtered kNN search. The published synonyms live in
+Product vectors (the text embeddings of the catalog store in ``text_vector``, the image
+embeddings of search by photo in ``image_vector``) are indexed with the products and kept in
+step by :meth:`ElasticsearchBackend.sync_vectors`, which writes the products whose vectors
+the store gained (whole documents, read again from the store: ``_source`` keeps only what
+hits show, so a partial update would rebuild a document without its derived fields);
+neighbours come from a filtered kNN search. The published synonyms live in
 the cluster as a synonym set read by the search analyzer (see ``mapping.STEM_SYNONYMS``).
 
 The client's major version must be the server's: the first request reads the server's
@@ -26,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -38,10 +41,12 @@ from indexer.elasticsearch.compile import (
     compile_knn,
     compile_search,
     compile_similarities,
+    compile_vector_skus,
     search_kwargs,
     split_words,
 )
 from indexer.elasticsearch.mapping import (
+    IMAGE_VECTOR,
     SCHEMA_VERSION,
     TEXT_VECTOR,
     index_settings,
@@ -67,6 +72,13 @@ VECTOR_SYNC_OVERLAP = timedelta(seconds=30)
 """A vector sync re-sends what was stored this long before the last one it sent (a
 transaction that committed late carries an earlier time), as ``embeddings.vectors`` does."""
 SYNONYM_PAGE = 10_000
+VECTOR_FIELDS = {TEXT_VECTOR: ("text_vectors", "text_embedding"),
+                 IMAGE_VECTOR: ("image_vectors", "image_embedding")}
+"""Each vector field of the index: its watermark's key in the index ``_meta`` and the record
+key :func:`~indexer.elasticsearch.mapping.to_es_document` reads it from. A product has one
+image vector: the store keeps one per product and model (its first image that is a file
+here, ``embeddings.image_pipeline``), so ``image_vector`` is a plain ``dense_vector`` and
+kNN needs no nested documents."""
 
 
 class IndexingFailed(DiscoveryError):
@@ -146,7 +158,8 @@ class ElasticsearchConfig:
 
 
 class EmbeddingRows(Protocol):
-    """Where stored text embeddings are read (``catalog.store.CatalogStore``)."""
+    """Where stored embeddings are read: text (``catalog.store.CatalogStore``) or image
+    (``catalog.image_embeddings.ImageEmbeddingStore``)."""
 
     def get_embeddings(self, model_id: str, skus: Sequence[str]) -> dict[str, Any]: ...
 
@@ -154,6 +167,15 @@ class EmbeddingRows(Protocol):
 
     def iter_embeddings(self, model_id: str, *, batch_size: int = ...,
                         updated_since: datetime | None = None) -> Iterator[list[Any]]: ...
+
+    def embedding_skus(self, model_id: str) -> list[str]: ...
+
+
+@runtime_checkable
+class ProductRecords(Protocol):
+    """Where a vector sync reads the products it writes again (``CatalogStore``)."""
+
+    def get_many(self, skus: Sequence[str]) -> list[Record]: ...
 
 
 def client_major() -> int:
@@ -221,7 +243,8 @@ class ElasticsearchBackend:
         self._lock = threading.Lock()
         self.needs_rebuild = False
         self._df_cache: dict[str, tuple[float, int]] = {}
-        self._vectors: tuple[EmbeddingRows, Callable[[], str | None]] | None = None
+        self._vectors: dict[str, tuple[EmbeddingRows, Callable[[], str | None]]] = {}
+        self._records: ProductRecords | None = None  # the catalog store, for vector syncs
         self._cluster_synonyms: frozenset[str] | None = None  # rule ids of the cluster's set
         self._synonyms_read_at = float("-inf")
         self._rule_ids: dict[tuple[str, ...], frozenset[str]] = {}
@@ -455,107 +478,189 @@ class ElasticsearchBackend:
                 self._df_cache[w] = (now, known[w])
         return known
 
-    def nearest(self, plan: SearchPlan, vector: list[float], k: int,
-                num_candidates: int | None = None) -> list[tuple[str, float]]:
-        """The products nearest to a text embedding among those ``plan`` allows, with their
-        cosine (Elasticsearch scores cosine as (1 + cos) / 2)."""
+    def nearest(self, plan: SearchPlan, vector: Sequence[float], k: int,
+                num_candidates: int | None = None, *, field: str = TEXT_VECTOR,
+                match_text: bool = False) -> list[tuple[str, float]]:
+        """The products nearest to an embedding in ``field`` among those ``plan`` allows, with
+        their cosine (Elasticsearch scores cosine as (1 + cos) / 2). ``match_text``: they must
+        match the plan's text too (search by photo), read as a search would read it."""
         self._ensure()
-        body = compile_knn(plan, [float(x) for x in vector], k, num_candidates or 4 * k)
+        doc_freq = None
+        if match_text and plan.text is not None:
+            freqs = self._doc_freqs(split_words(plan))
+            doc_freq = None if freqs is None else (lambda word: freqs.get(word, 0))
+        body = compile_knn(plan, [float(x) for x in vector], k, num_candidates or 4 * k, field,
+                           match_text=match_text, doc_freq=doc_freq,
+                           index_synonyms=self._cluster_synonyms is not None)
         found = self._call("kNN search", lambda: self.client.search(
             index=self.config.alias, **search_kwargs(body))).body
         return parse_knn(found)
 
-    def similarities(self, vector: Sequence[float], skus: Sequence[str]) -> dict[str, float]:
+    def similarities(self, vector: Sequence[float], skus: Sequence[str], *,
+                     field: str = TEXT_VECTOR) -> dict[str, float]:
         """The cosine of an embedding with each of these products that has a vector (exact:
         a ``script_score``), for the blend fusion of hybrid search."""
         if not skus:
             return {}
         self._ensure()
-        body = compile_similarities([float(x) for x in vector], list(skus))
+        body = compile_similarities([float(x) for x in vector], list(skus), field)
         found = self._call("vector similarities", lambda: self.client.search(
             index=self.config.alias, **search_kwargs(body))).body
         return parse_similarities(found)
 
-    def vector_count(self) -> int:
-        """Products that have a text vector in the index."""
+    def vector_count(self, field: str = TEXT_VECTOR) -> int:
+        """Products that have a vector in ``field`` in the index."""
         self._ensure()
         found = self._call("count", lambda: self.client.count(
-            index=self.config.alias, query={"exists": {"field": TEXT_VECTOR}})).body
+            index=self.config.alias, query={"exists": {"field": field}})).body
         return int(found["count"])
 
     # -- vectors -------------------------------------------------------------------------
-    def attach_vectors(self, source: EmbeddingRows, model_id: Callable[[], str | None]) -> None:
-        """Index the stored text embeddings of ``model_id()`` (None: none yet) with the
-        products: written products and rebuilds carry their vectors from ``source``."""
-        self._vectors = (source, model_id)
+    def _dims(self, field: str) -> int:
+        return self.config.image_vector_dims if field == IMAGE_VECTOR else \
+            self.config.text_vector_dims
 
-    def _model(self) -> tuple[EmbeddingRows, str] | None:
-        if self._vectors is None:
+    def attach_vectors(self, source: EmbeddingRows, model_id: Callable[[], str | None], *,
+                       field: str = TEXT_VECTOR, records: ProductRecords | None = None
+                       ) -> None:
+        """Index the stored embeddings of ``model_id()`` (None: none yet) in ``field`` with
+        the products: written products and rebuilds carry their vectors from ``source``.
+        ``records``: where a vector sync reads the products it writes again (the catalog
+        store; by default ``source`` when it is one)."""
+        if field not in VECTOR_FIELDS:
+            raise ValueError(f"no vector field {field!r} in the index")
+        self._vectors[field] = (source, model_id)
+        if records is not None:
+            self._records = records
+        elif self._records is None and isinstance(source, ProductRecords):
+            self._records = source
+
+    def _model(self, field: str = TEXT_VECTOR) -> tuple[EmbeddingRows, str] | None:
+        if field not in self._vectors:
             return None
-        source, model_id = self._vectors
+        source, model_id = self._vectors[field]
         try:
             model = model_id()
-        except DiscoveryError as exc:  # no model: products are indexed without vectors
-            log.warning("products indexed without vectors: %s", exc.detail)
+        except DiscoveryError as exc:  # no model: products are indexed without these vectors
+            log.warning("products indexed without %s: %s", field, exc.detail)
             return None
         return None if model is None else (source, model)
 
-    def _vectors_of(self, skus: Sequence[str]) -> dict[str, list[float]]:
-        found = self._model()
-        if found is None or not skus:
-            return {}
-        source, model = found
-        dims = self.config.text_vector_dims
-        out: dict[str, list[float]] = {}
-        for sku, row in source.get_embeddings(model, list(skus)).items():
-            if row.dim == dims:
-                out[sku] = np.frombuffer(row.vector, dtype="<f4").astype(float).tolist()
+    def _vectors_of(self, skus: Sequence[str]) -> dict[str, dict[str, list[float]]]:
+        """{sku: {record key: vector}} of the stored vectors of every attached field."""
+        out: dict[str, dict[str, list[float]]] = {}
+        if not skus:
+            return out
+        for kind in self._vectors:
+            found = self._model(kind)
+            if found is None:
+                continue
+            source, model = found
+            key, dims = VECTOR_FIELDS[kind][1], self._dims(kind)
+            for sku, row in source.get_embeddings(model, list(skus)).items():
+                if row.dim == dims:
+                    out.setdefault(sku, {})[key] = \
+                        np.frombuffer(row.vector, dtype="<f4").astype(float).tolist()
         return out
 
-    def _vector_meta(self, index: str) -> dict[str, Any]:
+    def _index_meta(self, index: str) -> dict[str, Any]:
         found = self._call("reading the mapping", lambda: self.client.indices.get_mapping(
             index=index)).body
         for body in found.values():
-            meta = ((body.get("mappings") or {}).get("_meta") or {}).get("text_vectors")
+            meta = (body.get("mappings") or {}).get("_meta")
             if isinstance(meta, dict):
                 return meta
         return {}
 
-    def _mark_vectors(self, index: str, model: str, synced_at: datetime | None) -> None:
-        meta = {"schema_version": SCHEMA_VERSION,
-                "text_vectors": {"model_id": model,
-                                 "synced_at": synced_at.isoformat() if synced_at else None}}
+    def _vector_meta(self, index: str, field: str = TEXT_VECTOR) -> dict[str, Any]:
+        meta = self._index_meta(index).get(VECTOR_FIELDS[field][0])
+        return meta if isinstance(meta, dict) else {}
+
+    def _mark_vectors(self, index: str, marks: dict[str, tuple[str, datetime | None]],
+                      known: dict[str, Any] | None = None) -> None:
+        """Store the watermarks ``{field: (model, synced up to)}`` in the index's ``_meta``
+        (which a mapping update replaces whole: the other fields' watermarks are kept from
+        ``known`` or read first; two processes marking different fields at once may lose one
+        of them, and that field's next sync is then a full one, nothing worse)."""
+        meta = dict(self._index_meta(index) if known is None else known)
+        meta["schema_version"] = SCHEMA_VERSION
+        for kind, (model, synced_at) in marks.items():
+            meta[VECTOR_FIELDS[kind][0]] = {
+                "model_id": model, "synced_at": synced_at.isoformat() if synced_at else None}
         self._call("storing the vector watermark", lambda: self.client.indices.put_mapping(
             index=index, meta=meta))
 
-    def sync_vectors(self, source: EmbeddingRows, model_id: str, *, full: bool = False
+    def sync_vectors(self, source: EmbeddingRows, model_id: str, *, full: bool = False,
+                     field: str = TEXT_VECTOR, records: ProductRecords | None = None
                      ) -> dict[str, int]:
-        """Send the vectors stored since the index last took them (a watermark in the
-        index's ``_meta``, shared by every process; all of them for another model or a
-        ``full`` sync) as partial updates of the vector field. Products the index does not
-        hold are skipped (they get their vector when indexed). Returns {"upserted"}."""
+        """Bring ``field`` in step with the store: the products whose vectors were stored
+        since the index last took them (a watermark in the index's ``_meta``, shared by every
+        process; all of them for another model or a ``full`` sync) are written again, read
+        from the catalog store with all their vectors. A partial update would not do: the
+        index keeps only what hits show in ``_source``, and Elasticsearch rebuilds an updated
+        document from its ``_source``. When the index holds another number of vectors than
+        the store (a product's image went away, a write was missed), the SKUs are compared
+        and the products that differ are written again. Products the store no longer holds
+        are skipped. Products are written with the vectors of every attached field (and
+        this one's, attached here if it was not). Returns {"upserted", "deleted"} (vectors
+        gained and dropped)."""
         self._ensure()
         cfg = self.config
-        meta = self._vector_meta(cfg.alias)
+        catalog = records or self._records or (
+            source if isinstance(source, ProductRecords) else None)
+        if catalog is None:
+            raise ValueError("a vector sync writes products again: attach_vectors(..., "
+                             "records=<catalog store>) or pass records")
+        if field not in self._vectors:  # the products written carry what is synced
+            self._vectors[field] = (source, lambda: model_id)
+        meta = self._vector_meta(cfg.alias, field)
         since = None
         if not full and meta.get("model_id") == model_id and meta.get("synced_at"):
             since = datetime.fromisoformat(str(meta["synced_at"])) - VECTOR_SYNC_OVERLAP
-        _, newest = source.embedding_state(model_id)
+        stored, newest = source.embedding_state(model_id)
+        dims = self._dims(field)
         sent = 0
         for rows in source.iter_embeddings(model_id, batch_size=cfg.bulk_batch_size,
                                            updated_since=since):
-            ops: list[Op] = [
-                (r.sku, {"update": {"_id": r.sku}},
-                 {"doc": {TEXT_VECTOR: np.frombuffer(r.vector, dtype="<f4").astype(float)
-                          .tolist()}})
-                for r in rows if r.dim == cfg.text_vector_dims]
-            self._write(ops)
-            sent += len(ops)
+            sent += self._rewrite(catalog, [r.sku for r in rows if r.dim == dims])
+        dropped = 0
+        if sent:
+            self.commit()  # the writes above are counted (and listed) below
+        if self.vector_count(field) != stored:
+            held = self._vector_skus(field)
+            kept = set(source.embedding_skus(model_id))
+            dropped = self._rewrite(catalog, sorted(held - kept))
+            sent += self._rewrite(catalog, sorted(kept - held))
         if newest is not None and (since is None or sent
                                    or meta.get("synced_at") != newest.isoformat()):
             for index in self._alias_indices():
-                self._mark_vectors(index, model_id, newest)
-        return {"upserted": sent, "deleted": 0}
+                self._mark_vectors(index, {field: (model_id, newest)})
+        return {"upserted": sent, "deleted": dropped}
+
+    def _rewrite(self, catalog: ProductRecords, skus: Sequence[str]) -> int:
+        """Write these products again from the store (with their stored vectors)."""
+        written = 0
+        for start in range(0, len(skus), max(self.config.bulk_batch_size, 1)):
+            found = catalog.get_many(list(skus[start:start + self.config.bulk_batch_size]))
+            self.index_changed(found)
+            written += len(found)
+        return written
+
+    def _vector_skus(self, field: str) -> set[str]:
+        """The SKUs of the products holding a vector in ``field``, read page by page."""
+        out: set[str] = set()
+        after: list[Any] | None = None
+
+        def page(kwargs: dict[str, Any]) -> Callable[[], Any]:
+            return lambda: self.client.search(index=self.config.alias, **kwargs)
+
+        while True:
+            body = compile_vector_skus(field, self.config.bulk_batch_size, after)
+            hits = self._call("listing the vectors", page(search_kwargs(body))).body["hits"]["hits"]
+            if not hits:
+                return out
+            out.update(str(h["_id"]) for h in hits)
+            after = hits[-1]["sort"]
 
     def count(self) -> int:
         self._ensure()
@@ -582,13 +687,13 @@ class ElasticsearchBackend:
 
     # -- writes --------------------------------------------------------------------------
     def _actions(self, records: Sequence[Record]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Engine documents, with the stored text vector of each product that has one."""
+        """Engine documents, with the stored vectors (text, image) of each product."""
         cfg = self.config
         vectors = self._vectors_of([str(r["sku"]) for r in records])
         for record in records:
             sku = str(record["sku"])
             if sku in vectors:
-                record = {**record, "text_embedding": vectors[sku]}
+                record = {**record, **vectors[sku]}
             yield sku, to_es_document(record, cfg.text_vector_dims, cfg.image_vector_dims)
 
     def index_changed(self, records: list[Record]) -> None:
@@ -712,7 +817,8 @@ class ElasticsearchBackend:
         :meth:`_write`); the load uses ``create``, so it never replaces a product written
         meanwhile, and the deletes journalled meanwhile are applied to the new index before
         the swap, which also removes the ``building`` alias. Vectors come from the store
-        (``attach_vectors``); the new index records up to when, for :meth:`sync_vectors`."""
+        (``attach_vectors``); the new index records up to when, per vector field, for
+        :meth:`sync_vectors`."""
         self.check_server()
         cfg = self.config
         with self._lock:
@@ -721,8 +827,10 @@ class ElasticsearchBackend:
                 raise Conflict(f"another rebuild is loading {', '.join(running)} (alias "
                                f"{cfg.building}); wait for it, or, if its process died, delete "
                                "that index")
-            model = self._model()
-            vectors_at = model[0].embedding_state(model[1])[1] if model else None
+            marks: dict[str, tuple[str, datetime | None]] = {}
+            for kind in self._vectors:  # read before the load: the sync resends the rest
+                if (model := self._model(kind)) is not None:
+                    marks[kind] = (model[1], model[0].embedding_state(model[1])[1])
             name = self._new_index("-1", 0)
             journal = f"{cfg.journal}-{name.removeprefix(cfg.alias + '-')}"
             count = 0
@@ -742,8 +850,8 @@ class ElasticsearchBackend:
                     if progress:
                         progress(count)
                 self._replay_deletes(journal, name)
-                if model is not None:
-                    self._mark_vectors(name, model[1], vectors_at)
+                if marks:
+                    self._mark_vectors(name, marks, known={})
                 self._call("finishing the new index", lambda: self.client.indices.put_settings(
                     index=name, settings={"index": {"refresh_interval": cfg.refresh_interval,
                                                     "number_of_replicas": cfg.replicas}}))

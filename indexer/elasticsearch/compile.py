@@ -558,12 +558,18 @@ def compile_facets(plan: SearchPlan, doc_freq: DocFreq | None = None,
 
 
 def compile_knn(plan: SearchPlan, vector: list[float], k: int, num_candidates: int,
-                field: str = TEXT_VECTOR) -> dict[str, Any]:
+                field: str = TEXT_VECTOR, *, match_text: bool = False,
+                doc_freq: DocFreq | None = None, index_synonyms: bool = False
+                ) -> dict[str, Any]:
     """The nearest products to an embedding among those the plan allows (filters, rule
     filters, assortment; hidden and pinned products left out): ``POST <alias>/_search``.
     Hybrid search fuses these with the lexical hits in ``ranking`` (reciprocal rank fusion,
-    the same code as on the embedded engine)."""
+    the same code as on the embedded engine). ``match_text``: the plan's text narrows too
+    (search by photo: the neighbours must match the words, as :func:`compile_text` matches
+    them); hybrid search leaves it out, its neighbours are the products the words missed."""
     allowed = [plan_filter(plan, f) for f in [*plan.filters, *plan.fixed_filters]]
+    if match_text and plan.text is not None:
+        allowed.insert(0, compile_text(plan.text, doc_freq, index_synonyms))
     if plan.assortment is not None and (assortment := compile_assortment(plan.assortment)):
         allowed.append(assortment)
     hidden = [*plan.exclude_skus, *plan.skip_skus]
@@ -597,6 +603,17 @@ def compile_similarities(vector: list[float], skus: list[str],
         "source": f"cosineSimilarity(params.query_vector, '{field}') + 1.0",
         "params": {"query_vector": list(vector)}})
     return Search().query(scored).extra(size=len(skus)).source(cast(Any, SOURCE)).to_dict()
+
+
+def compile_vector_skus(field: str, size: int, after: list[Any] | None = None
+                        ) -> dict[str, Any]:
+    """A page of the products holding a vector in ``field``, by SKU (the vector sync compares
+    them with the store when the counts differ: a vector the store dropped leaves the index)."""
+    search = Search().query(Q("bool", filter=[Q("exists", field=field)])).sort("sku")
+    extra: dict[str, Any] = {"size": size}
+    if after is not None:
+        extra["search_after"] = after
+    return search.extra(**extra).source(False).to_dict()
 
 
 def compile_journal_deletes(size: int, after: list[Any] | None = None) -> dict[str, Any]:

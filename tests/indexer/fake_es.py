@@ -7,9 +7,11 @@ It is not a mock of our code: the real ``elasticsearch`` client talks HTTP to it
 paths, headers (product check, compatibility), NDJSON bulk bodies and error bodies go through
 the client as they would against a cluster. It does not search: ``/_search`` answers with the
 response a test queued (and records the body), except the word counts and the rebuild
-journal's page of deletes, which it answers from its documents. Bulk items follow the
-documented semantics of ``index``, ``create`` (409 when the document exists), ``update``
-(a partial ``doc``; 404 when missing) and ``delete``, and ``require_alias``. Failures are scripted per test: whole bulk
+journal's page of deletes and the page of SKUs holding a vector, which it answers from its
+documents. Bulk items follow the documented semantics of ``index``, ``create`` (409 when the
+document exists), ``update`` (a partial ``doc`` merged into the stored ``_source``, which the
+mapping's ``_source.includes`` pruned, as Elasticsearch rebuilds an updated document; 404 when
+missing) and ``delete``, and ``require_alias``. Failures are scripted per test: whole bulk
 requests answered 429/503, bulk items failing by SKU, a refused alias swap, an 8.x version, a
 required API key.
 """
@@ -68,6 +70,22 @@ class FakeCluster:
                    for key, q in filters.items()}
         return {"took": 1, "timed_out": False, "hits": {"total": {"value": len(words),
                 "relation": "eq"}, "hits": []}, "aggregations": {"doc_freq": {"buckets": buckets}}}
+
+    def stored_source(self, index: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """What ``_source`` keeps of an indexed document (the mapping's top-level
+        ``_source.includes``): all an update can start from."""
+        includes = ((self.indices[index]["mappings"].get("_source") or {}).get("includes"))
+        return dict(doc) if not includes else {k: v for k, v in doc.items() if k in includes}
+
+    def vector_skus(self, name: str, field_name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A page of ``compile_vector_skus``: documents holding ``field_name``, by SKU."""
+        after = (body.get("search_after") or [""])[0]
+        skus = sorted(sku for sku, d in self.docs(name).items()
+                      if d.get(field_name) is not None and sku > after)[: body.get("size", 10)]
+        return {"took": 1, "timed_out": False, "hits": {
+            "total": {"value": len(skus), "relation": "eq"},
+            "hits": [{"_index": name, "_id": sku, "_score": None, "sort": [sku]}
+                     for sku in skus]}}
 
     def journal_deletes(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """A page of ``compile_journal_deletes``: documents with op "delete", by SKU."""
@@ -218,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "_search":
             if body and body.get("query") == {"bool": {"filter": [{"term": {"op": "delete"}}]}}:
                 return 200, c.journal_deletes(name, body)
+            exists = ((body or {}).get("query") or {}).get("bool", {}).get("filter") or [{}]
+            if len(exists) == 1 and "exists" in exists[0] and "knn" not in body:
+                return 200, c.vector_skus(name, exists[0]["exists"]["field"], body)
             if body and "doc_freq" in body.get("aggs", {}):  # term counts: answered for real
                 return 200, c.doc_freqs(name, body["aggs"]["doc_freq"]["filters"]["filters"])
             if body and "knn" in body and c.knn_responses:
@@ -274,7 +295,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif kind in ("index", "create"):
                 docs[sku] = doc
             elif kind == "update":
-                docs[sku] = {**docs[sku], **(doc or {}).get("doc", {})}
+                docs[sku] = {**c.stored_source(targets[0], docs[sku]),
+                             **(doc or {}).get("doc", {})}
             elif kind == "delete":
                 docs.pop(sku, None)
             items.append({kind: result})

@@ -88,8 +88,8 @@ def test_products_are_indexed_with_their_stored_vectors(cluster: FakeCluster, ur
     assert cluster.docs(ALIAS)["V-1"]["text_vector"] == expected["V-1"]
 
 
-def test_a_vector_sync_sends_new_vectors_as_partial_updates(cluster: FakeCluster, url: str,
-                                                           store: CatalogStore) -> None:
+def test_a_vector_sync_writes_the_products_again_from_the_store(
+        cluster: FakeCluster, url: str, store: CatalogStore) -> None:
     store.upsert(RECORDS)
     backend = make(url)
     backend.attach_vectors(store, lambda: MODEL)
@@ -100,8 +100,10 @@ def test_a_vector_sync_sends_new_vectors_as_partial_updates(cluster: FakeCluster
     cluster.requests.clear()
     assert backend.sync_vectors(store, MODEL)["upserted"] == 2
     (bulk,) = cluster.calls("*", "_bulk")
-    assert bulk[2][0] == {"update": {"_id": "V-2"}}  # a partial update of the vector field
-    assert bulk[2][1] == {"doc": {"text_vector": expected["V-2"]}}
+    # the whole document, not a partial update: Elasticsearch rebuilds an updated document
+    # from _source, which keeps only what hits show (the derived text would be lost)
+    assert bulk[2][0] == {"index": {"_id": "V-2"}}
+    assert bulk[2][1]["text_vector"] == expected["V-2"] and bulk[2][1]["all_plain"]
     docs = cluster.docs(ALIAS)
     assert docs["V-3"]["text_vector"] == expected["V-3"] and docs["V-3"]["name"] == "Hex bolt M3"
     assert "text_vector" not in docs["V-0"]
@@ -114,14 +116,25 @@ def test_a_vector_sync_sends_new_vectors_as_partial_updates(cluster: FakeCluster
     assert other.vector_count() == 2
 
 
-def test_a_vector_of_a_product_the_index_does_not_hold_is_no_failure(
+def test_a_partial_update_would_lose_the_derived_fields(cluster: FakeCluster, url: str) -> None:
+    """Why the sync writes whole documents: the stand-in rebuilds an updated document from
+    the pruned _source, as Elasticsearch does."""
+    backend = make(url)
+    backend.rebuild([RECORDS])
+    backend.bulk(ALIAS, [("V-1", {"update": {"_id": "V-1"}}, {"doc": {"text_vector": [0.5] * 4}})])
+    assert set(cluster.docs(ALIAS)["V-1"]) == {"sku", "source", "text_vector"}
+
+
+def test_a_vector_sync_skips_products_the_store_no_longer_holds(
         cluster: FakeCluster, url: str, store: CatalogStore) -> None:
     store.upsert(RECORDS)
     embed(store, ["V-0", "V-1"])
     backend = make(url)
     backend.rebuild([RECORDS[:1]])  # V-1 is in the store but not (yet) in the index
-    assert backend.sync_vectors(store, MODEL)["upserted"] == 2  # its 404 is skipped
-    assert set(cluster.docs(ALIAS)) == {"V-0"}
+    store.delete(["V-0"])  # its vector goes with it
+    assert backend.sync_vectors(store, MODEL)["upserted"] == 1
+    assert set(cluster.docs(ALIAS)) == {"V-0", "V-1"}  # V-1 written from the store
+    assert "text_vector" in cluster.docs(ALIAS)["V-1"]
 
 
 def test_neighbours_come_from_a_filtered_knn_search(cluster: FakeCluster, url: str) -> None:
