@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -103,8 +103,10 @@ def build_services(settings: Settings) -> Services:
     store.migrate()
     backend = make_backend(settings)
     cluster = hasattr(backend, "attach_vectors")  # Elasticsearch
+    images = ClusterImages(settings, store, backend) if cluster else ServedImages(settings, store)
     if cluster:
         attach_vectors(settings, store, backend)  # before a rebuild: it carries them
+        attach_image_vectors(images, store, backend)
     heal_index(store, backend)
     documents = make_document_index(settings)
     heal_documents(store, documents)
@@ -125,7 +127,7 @@ def build_services(settings: Settings) -> Services:
                                  store.existing_skus, max_depth=settings.max_page_size)
     evaluations.recover()  # runs a stopped process left 'running' are marked failed
     return Services(settings, store, backend, search, analytics, merchandising, semantic,
-                    staff=staff, evaluations=evaluations, images=ServedImages(settings, store),
+                    staff=staff, evaluations=evaluations, images=images,
                     voice=VoiceSearch(settings, store),
                     documents=documents, files=FileStore(settings.data_dir / "files"),
                     document_search=DocumentSearchService(documents, store, settings))
@@ -286,6 +288,60 @@ class ClusterEmbeddings(ServedEmbeddings):
         self._parts()  # loaded, and the vector sync kept going
         found: list[tuple[str, float]] = self.backend.nearest(plan, vector, k)
         return found
+
+
+class ClusterImages(ServedImages):
+    """Search by photo on Elasticsearch: the photo is encoded here, the products' image
+    vectors live in the cluster's ``image_vector`` (indexed with the products, kept in step
+    by the vector sync as the text vectors are), and neighbours come from a kNN search
+    narrowed by the words, filters and rules (``ranking.hybrid.FilteredNeighbours``). No
+    local image-vector index."""
+
+    def __init__(self, settings: Settings, store: CatalogStore, backend: Any) -> None:
+        super().__init__(settings, store)
+        self.backend = backend
+
+    def _load(self) -> Any:
+        from indexer.elasticsearch.mapping import IMAGE_VECTOR
+        from indexer.elasticsearch.vectors import ClusterVectors
+
+        with self._lock:
+            if self._ready is None and self._error is None and self.configured:
+                try:
+                    encoder = self.encoder.load()
+                    index = ClusterVectors(self.backend, encoder.model_id, encoder.dim,
+                                           IMAGE_VECTOR)
+                    index.sync(self.images)  # what was stored while no server ran
+                    self._ready, self._synced = (encoder, cast(Any, index)), time.monotonic()
+                    log.info("search by photo ready (%s): %d product images in the cluster",
+                             encoder.model_id, len(index))
+                except DiscoveryError as exc:
+                    self._error = str(exc.detail)
+                    log.warning("search by photo unavailable: %s", self._error)
+            return self._ready
+
+    def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
+                       ) -> list[tuple[str, float]]:
+        from indexer.elasticsearch.mapping import IMAGE_VECTOR
+
+        self._parts()  # loaded, and the vector sync kept going
+        found: list[tuple[str, float]] = self.backend.nearest(
+            plan, vector, k, field=IMAGE_VECTOR, match_text=True)
+        return found
+
+
+def attach_image_vectors(images: ServedImages, store: CatalogStore, backend: Any) -> None:
+    """Elasticsearch indexes the stored image vectors of the configured image model with the
+    products (none when search by photo is not configured); a vector sync reads the products
+    from the catalog store."""
+    from catalog.image_embeddings import ImageEmbeddingStore
+    from indexer.elasticsearch.mapping import IMAGE_VECTOR
+
+    def model_id() -> str | None:  # read when a product is first written
+        return images.encoder.model_id if images.configured else None
+
+    backend.attach_vectors(ImageEmbeddingStore(store.engine), model_id, field=IMAGE_VECTOR,
+                           records=store)
 
 
 def attach_vectors(settings: Settings, store: CatalogStore, backend: Any) -> None:

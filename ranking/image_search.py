@@ -17,6 +17,11 @@ request's filters); when a narrow filter leaves too few of them, the search look
 down the similarity list (4x deeper each round) until ``depth`` products pass or the whole
 index was looked at. At most ``depth`` products (``DISCOVERY_IMAGE_SEARCH_DEPTH``) are ranked:
 a list of visually similar parts is read for a few pages, not for hundreds.
+
+When the image vectors live in the search engine (Elasticsearch: ``ranking.hybrid.
+FilteredNeighbours``), the engine's kNN search applies the text, the filters and the rules
+itself, so one request of ``depth`` neighbours replaces the deepening rounds; the products
+are then read by the same check (one engine query).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from embeddings.image_encoder import ImageEncoder
 from embeddings.images import DEFAULT_MAX_PIXELS, open_image
 from embeddings.vectors import VectorIndex
 from indexer.plan import Filter, Hit, SearchPlan, TermsFilter, TextQuery
+from ranking.hybrid import FilteredNeighbours
 from ranking.query import every_word, parse_text
 from ranking.rules import merged
 from ranking.service import SearchService, parse_filters
@@ -165,15 +171,16 @@ class ImageSearch:
         """The products most similar to ``vector`` that pass the text, filters and rules,
         best first, at most ``depth``; with the time spent in the vector index and the engine
         and how many neighbours were looked at."""
-        size = self.images.count()
         want = self.depth
-        k = min(size, want * (_DEEPEN if prep.narrowed else 1))
+        filtered = isinstance(self.images, FilteredNeighbours)
+        size = want if filtered else self.images.count()  # filtered: one round is all
+        k = min(size, want * (_DEEPEN if prep.narrowed and not filtered else 1))
         vector_ms = engine_ms = 0.0
         checked: dict[str, Hit] = {}
         neighbours: list[tuple[str, float]] = []
         for _ in range(_MAX_ROUNDS):
             t0 = time.perf_counter()
-            neighbours = self.images.nearest(vector, k) if k > 0 else []
+            neighbours = self._nearest(vector, k, prep, filtered) if k > 0 else []
             t1 = time.perf_counter()
             vector_ms += (t1 - t0) * 1000
             fresh = [sku for sku, _ in neighbours if sku not in checked]
@@ -193,6 +200,15 @@ class ImageSearch:
         ranked = [(checked[sku], cos) for sku, cos in neighbours
                   if checked.get(sku, _MISSING) is not _MISSING]
         return ranked[:want], vector_ms, engine_ms, len(neighbours)
+
+    def _nearest(self, vector: np.ndarray, k: int, prep: _Prepared, filtered: bool
+                 ) -> list[tuple[str, float]]:
+        if filtered and isinstance(self.images, FilteredNeighbours):
+            # the engine's kNN, narrowed as the check below narrows
+            plan = SearchPlan(text=prep.text, filters=prep.filters, fixed_filters=prep.fixed,
+                              exclude_skus=prep.hidden, limit=k, popularity_boost=False)
+            return self.images.nearest_within(plan, vector, k)
+        return self.images.nearest(vector, k)
 
 
 _MISSING = Hit(sku="", score=0.0, source={})

@@ -19,6 +19,8 @@ from indexer.elasticsearch.compile import (
     compile_knn,
     compile_search,
     compile_similarities,
+    compile_text,
+    compile_vector_skus,
     split,
     split_words,
 )
@@ -401,6 +403,37 @@ def test_knn_filter_is_the_lexical_requests_filter() -> None:
     assert knn["_source"] == ["source"] and knn["size"] == 100
     # k above num_candidates is refused by Elasticsearch: never sent
     assert compile_knn(SearchPlan(), [0.0], k=50, num_candidates=10)["knn"]["num_candidates"] == 50
+
+
+def test_image_knn_narrows_by_the_words_filters_and_rules() -> None:
+    """Search by photo on the cluster: the kNN search on ``image_vector`` allows what the
+    engine's check of the neighbours allows (every word of the text, the buyer's filters,
+    rule filters, hidden products left out); hybrid search's kNN leaves the text out."""
+    plan = SearchPlan(text=every_word(text("hex bolt ")),
+                      filters=[TermsFilter("brand", ("Fastek",))],
+                      fixed_filters=[TermsFilter("category", ("Fasteners",))],
+                      exclude_skus=("H1",), limit=200, popularity_boost=False)
+    knn = compile_knn(plan, [0.5, -0.5, 0.5, -0.5], k=200, num_candidates=800,
+                      field="image_vector", match_text=True)
+    check_search_body(knn)
+    assert knn == golden("image_knn_text_rules_and_hidden", knn)
+    spec = knn["knn"]
+    assert (spec["field"], spec["k"], spec["num_candidates"]) == ("image_vector", 200, 800)
+    allowed = spec["filter"]["bool"]
+    assert allowed["filter"][0] == compile_text(plan.text).to_dict()  # the words first
+    lexical = compile_search(plan)["query"]["bool"]
+    assert sorted(map(str, allowed["filter"][1:])) == sorted(map(str, lexical["filter"]))
+    assert allowed["must_not"] == [{"terms": {"sku": ["H1"]}}]
+    hybrid = compile_knn(plan, [0.5] * 4, k=200, num_candidates=800)
+    assert len(hybrid["knn"]["filter"]["bool"]["filter"]) == len(allowed["filter"]) - 1
+
+
+def test_the_vector_sync_lists_the_products_holding_a_vector() -> None:
+    body = compile_vector_skus("image_vector", 1000, ["SKU-9"])
+    check_search_body(body)
+    assert body == golden("vector_skus", body)
+    assert body["query"] == {"bool": {"filter": [{"exists": {"field": "image_vector"}}]}}
+    assert body["_source"] is False and body["search_after"] == ["SKU-9"]
 
 
 # -- synonyms: the cluster's synonym set ----------------------------------------------------
