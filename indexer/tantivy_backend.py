@@ -58,6 +58,9 @@ from indexer.plan import (
 Record = dict[str, Any]
 Occur = tantivy.Occur
 
+FIRST_PRICE_ORDER_READ = 500
+"""Sorting by a buyer's prices first reads this many products of the catalog's price order (at
+least 8 pages' worth): a longer read costs less than a second run of the text query."""
 SCHEMA_VERSION = "6"  # 6: sku_key (indexed)
 """Bump when the schema, the analyzers or what a document holds change: an index written by
 another version is then rebuilt from the store instead of being opened."""
@@ -659,7 +662,7 @@ class TantivyBackend(TantivyIndex):
         from the catalog's end up reading every match."""
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
         differing = prices.differing()
-        fetch = max(8 * wanted, 500)
+        fetch = max(8 * wanted, FIRST_PRICE_ORDER_READ)
         found = searcher.search(query, limit=fetch, count=True, order_by_field=prices.field,
                                 order=order)
         top, total = found.hits, found.count  # type: ignore[attr-defined]

@@ -86,6 +86,7 @@ def expected(backend: TantivyBackend, plan: SearchPlan, prices: CustomerPrices) 
     return [searcher.doc(a)["sku"][0] for _, a in ranked][plan.offset: plan.offset + plan.limit]
 
 
+@pytest.mark.parametrize("first", [0, 500])
 @pytest.mark.parametrize("discounts", [False, True])
 @pytest.mark.parametrize("exceptions", [0, 25, 500])
 @pytest.mark.parametrize("share", [0.05, 0.3])
@@ -95,7 +96,7 @@ def expected(backend: TantivyBackend, plan: SearchPlan, prices: CustomerPrices) 
 def test_bounded_read_gives_the_page_of_the_full_order(
         backend: TantivyBackend, monkeypatch: pytest.MonkeyPatch, share: float,
         descending: bool, offset: int, limit: int, brand: str | None, exceptions: int,
-        discounts: bool) -> None:
+        discounts: bool, first: int) -> None:
     records = catalog()
     prices = buyer(records, share, seed=int(share * 100) + offset, discounts=discounts)
     plan = SearchPlan(sort=SortSpec("price_per_piece", descending), offset=offset, limit=limit,
@@ -110,11 +111,12 @@ def test_bounded_read_gives_the_page_of_the_full_order(
         return found
 
     monkeypatch.setattr(plan_module, "MAX_PRICE_EXCEPTIONS", exceptions)
+    monkeypatch.setattr(engine, "FIRST_PRICE_ORDER_READ", first)
     monkeypatch.setattr(TantivyBackend, "_by_own_price", spy)
     result = backend.search(plan)
     assert reads and reads[0][2] == result.total
     if discounts and not brand:  # bounded ratios: the start of the catalog's price order
-        first_read = max(8 * (offset + limit), 100)
+        first_read = max(8 * (offset + limit), engine.FIRST_PRICE_ORDER_READ)
         assert len(reads[0][1]) <= max(first_read, result.total // 3) < result.total, \
             "it read the start of the price order only"
     want = expected(backend, plan, prices)
@@ -123,6 +125,28 @@ def test_bounded_read_gives_the_page_of_the_full_order(
     faceted = backend.search(replace(plan, facets=[FacetRequest("price_per_piece", "range")]))
     assert [h.sku for h in faceted.hits] == want and faceted.total == result.total
     assert len(reads) == 1, "the facet's read served the sort"
+
+
+def test_a_short_first_read_is_completed_by_a_second(
+        backend: TantivyBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first read stops before the catalog price the buyer's discounts can reach: a second
+    read of the matches up to it (not every match) completes the page."""
+    prices = buyer(catalog(), 0.3, seed=5, discounts=True)
+    reads: list[int] = []
+    original = engine._every_match
+
+    def spy(searcher: Any, query: Any, limit: int | None = None) -> Any:
+        found = original(searcher, query, limit)
+        reads.append(len(found[1]))
+        return found
+
+    monkeypatch.setattr(engine, "FIRST_PRICE_ORDER_READ", 0)
+    monkeypatch.setattr(engine, "_every_match", spy)
+    for descending in (False, True):
+        plan = SearchPlan(sort=SortSpec("price_per_piece", descending), limit=5,
+                          customer_prices=prices)
+        assert [h.sku for h in backend.search(plan).hits] == expected(backend, plan, prices)
+    assert reads and all(0 < n < N / 2 for n in reads), reads
 
 
 def test_extreme_own_prices_widen_the_bound_and_stay_exact(
