@@ -269,7 +269,7 @@ class ServedEmbeddings:
 class ClusterEmbeddings(ServedEmbeddings):
     """Semantic retrieval on Elasticsearch: the query is encoded here, the product vectors
     live in the cluster (indexed with the products, kept in step by the vector sync, which
-    sends what the store gained as partial updates), and neighbours come from a kNN search
+    rewrites the products whose vectors the store gained), and neighbours come from a kNN search
     filtered like the lexical one (``ranking.hybrid.FilteredNeighbours``). No local matrix."""
 
     def __init__(self, settings: Settings, store: CatalogStore, backend: Any) -> None:
