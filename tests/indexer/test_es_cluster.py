@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +23,10 @@ from ranking.query import every_word, parse_text
 from ranking.service import facet_requests
 from tests.factories import make_record
 from tests.indexer.conformance import FIXED
-from tests.indexer.fake_es import CLIENT_MAJOR, FakeCluster, running
+from tests.indexer.fake_es import CLIENT_MAJOR, FakeCluster
 
 RESPONSES = Path(__file__).parent / "golden" / "elasticsearch" / "responses"
 ALIAS = "test-products"
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster()
-
-
-@pytest.fixture
-def url(cluster: FakeCluster) -> Iterator[str]:
-    with running(cluster) as address:
-        yield address
 
 
 def make(url: str, sleeps: list[float] | None = None, **kw: Any) -> ElasticsearchBackend:

@@ -26,24 +26,13 @@ from indexer.elasticsearch.mapping import IMAGE_VECTOR
 from indexer.elasticsearch.parse import parse_knn
 from indexer.elasticsearch.vectors import ClusterVectors
 from tests.factories import make_record
-from tests.indexer.fake_es import FakeCluster, running
+from tests.indexer.fake_es import FakeCluster
 
 RESPONSES = Path(__file__).parent / "golden" / "elasticsearch" / "responses"
 ALIAS = "test-products"
 TEXT_MODEL, IMAGE_MODEL = "mini-test", "clip-test"
 DIMS = 4
 RECORDS = [make_record(f"V-{i}", f"Hex bolt M{i}", brand="Fastek") for i in range(4)]
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster()
-
-
-@pytest.fixture
-def url(cluster: FakeCluster) -> Iterator[str]:
-    with running(cluster) as address:
-        yield address
 
 
 @pytest.fixture

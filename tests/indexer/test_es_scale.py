@@ -23,23 +23,12 @@ from indexer.plan import SearchPlan, TermsFilter
 from ranking.config import SearchConfig
 from ranking.query import parse_text
 from tests.factories import make_record
-from tests.indexer.fake_es import FakeCluster, running
+from tests.indexer.fake_es import FakeCluster
 
 RESPONSES = Path(__file__).parent / "golden" / "elasticsearch" / "responses"
 ALIAS = "test-products"
 MODEL = "mini-test"
 DIMS = 4
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster()
-
-
-@pytest.fixture
-def url(cluster: FakeCluster) -> Iterator[str]:
-    with running(cluster) as address:
-        yield address
 
 
 @pytest.fixture

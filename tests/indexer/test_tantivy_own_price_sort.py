@@ -80,8 +80,9 @@ def expected(backend: TantivyBackend, plan: SearchPlan, prices: CustomerPrices) 
     own = prices.lookup(np.array([product_key(searcher.doc(a)["sku"][0]) for _, a in rows],
                                  dtype=np.uint64))
     assert plan.sort is not None
+    descending = plan.sort.descending
     ranked = sorted(zip(own.tolist(), [a for _, a in rows], strict=True), key=lambda p: (
-        np.isnan(p[0]), 0.0 if np.isnan(p[0]) else -p[0] if plan.sort.descending else p[0],
+        np.isnan(p[0]), 0.0 if np.isnan(p[0]) else -p[0] if descending else p[0],
         p[1].segment_ord, p[1].doc))
     return [searcher.doc(a)["sku"][0] for _, a in ranked][plan.offset: plan.offset + plan.limit]
 
