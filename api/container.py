@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -301,24 +301,13 @@ class ClusterImages(ServedImages):
         super().__init__(settings, store)
         self.backend = backend
 
-    def _load(self) -> Any:
+    def _open_index(self, encoder: Any) -> Any:
         from indexer.elasticsearch.mapping import IMAGE_VECTOR
         from indexer.elasticsearch.vectors import ClusterVectors
 
-        with self._lock:
-            if self._ready is None and self._error is None and self.configured:
-                try:
-                    encoder = self.encoder.load()
-                    index = ClusterVectors(self.backend, encoder.model_id, encoder.dim,
-                                           IMAGE_VECTOR)
-                    index.sync(self.images)  # what was stored while no server ran
-                    self._ready, self._synced = (encoder, cast(Any, index)), time.monotonic()
-                    log.info("search by photo ready (%s): %d product images in the cluster",
-                             encoder.model_id, len(index))
-                except DiscoveryError as exc:
-                    self._error = str(exc.detail)
-                    log.warning("search by photo unavailable: %s", self._error)
-            return self._ready
+        index = ClusterVectors(self.backend, encoder.model_id, encoder.dim, IMAGE_VECTOR)
+        index.sync(self.images)  # what was stored while no server ran
+        return index
 
     def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
                        ) -> list[tuple[str, float]]:

@@ -85,8 +85,7 @@ class ServedImages:
             if self._ready is None and self._error is None and self.configured:
                 try:
                     encoder = self.encoder.load()
-                    index = VectorIndex.open(image_vectors_dir(self.settings), self.images,
-                                             encoder.model_id, encoder.dim)
+                    index = self._open_index(encoder)
                     self._ready, self._synced = (encoder, index), time.monotonic()
                     log.info("search by photo ready (%s): %d product images",
                              encoder.model_id, len(index))
@@ -94,6 +93,11 @@ class ServedImages:
                     self._error = str(exc.detail)
                     log.warning("search by photo unavailable: %s", self._error)
             return self._ready
+
+    def _open_index(self, encoder: OpenClipEncoder) -> VectorIndex:
+        """The image vectors searched: the embedded vector index, saved in the data folder."""
+        return VectorIndex.open(image_vectors_dir(self.settings), self.images,
+                                encoder.model_id, encoder.dim)
 
     def _parts(self) -> tuple[OpenClipEncoder, VectorIndex]:
         if not self.configured:
