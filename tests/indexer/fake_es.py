@@ -11,7 +11,9 @@ journal's page of deletes and the page of SKUs holding a vector, which it answer
 documents. Bulk items follow the documented semantics of ``index``, ``create`` (409 when the
 document exists), ``update`` (a partial ``doc`` merged into the stored ``_source``, which the
 mapping's ``_source.includes`` pruned, as Elasticsearch rebuilds an updated document; 404 when
-missing) and ``delete``, and ``require_alias``. Failures are scripted per test: whole bulk
+missing) and ``delete``, and ``require_alias``; a bulk write to a missing index creates it
+from the index template whose pattern matches (Elasticsearch's automatic index creation).
+Alias removals honour ``must_exist``. Failures are scripted per test: whole bulk
 requests answered 429/503, bulk items failing by SKU, a refused alias swap, an 8.x version, a
 required API key.
 """
@@ -187,6 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
                 ((kind, spec),) = action.items()
                 if spec["index"] not in c.indices:
                     return _error(404, "index_not_found_exception", spec["index"])
+                if kind == "remove" and spec.get("must_exist") and \
+                        spec["index"] not in c.aliases.get(spec["alias"], set()):
+                    return _error(404, "aliases_not_found_exception",
+                                  f"aliases [{spec['alias']}] missing")
             for action in body["actions"]:
                 ((kind, spec),) = action.items()
                 members = c.aliases.setdefault(spec["alias"], set())
@@ -248,6 +254,13 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, c.search_responses.pop(0)
         return _error(400, "fake_exception", f"not implemented: {method} {'/'.join(parts)}")
 
+    def _template_for(self, name: str) -> dict[str, Any] | None:
+        for body in self.cluster.templates.values():
+            if any(re.fullmatch(re.escape(p).replace(r"\*", ".*"), name)
+                   for p in body.get("index_patterns", [])):
+                return dict(body.get("template") or {})
+        return None
+
     def _bulk(self, name: str, lines: list[dict[str, Any]], require_alias: bool = False
               ) -> tuple[int, Any]:
         c = self.cluster
@@ -267,6 +280,11 @@ class _Handler(BaseHTTPRequestHandler):
             return _error(status, "es_rejected_execution_exception" if status == 429 else
                           "unavailable_shards_exception", "rejected execution")
         targets = c.resolve(name)
+        if not targets and not require_alias and (template := self._template_for(name)):
+            c.indices[name] = {"docs": {}, "settings": dict(template.get("settings") or {}),
+                               "mappings": json.loads(json.dumps(
+                                   template.get("mappings") or {}))}
+            targets = [name]
         if len(targets) != 1:
             return _error(400, "illegal_argument_exception", f"no write index for [{name}]")
         docs = c.indices[targets[0]]["docs"]
