@@ -176,6 +176,10 @@ class Settings(BaseSettings):
     es_image_vector_dims: int = Field(
         512, ge=1, description="Dimensions of the image embedding field (dense_vector) of the "
         "Elasticsearch index.")
+    es_rebuild_stale_s: float = Field(
+        300.0, gt=0, description="A rebuild marker whose heartbeat is older than this (seconds) "
+        "was left by a process that died: writes stop going to its index and the next rebuild "
+        "deletes it. The same on every process.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

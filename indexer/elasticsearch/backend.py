@@ -5,7 +5,9 @@ index, loads it, refreshes it and then moves the alias in one ``_aliases`` call 
 so searches never see a half-built index; the old index is deleted only after the swap.
 Incremental writes go through the alias to the index behind it; ``commit`` refreshes.
 While a rebuild loads (a ``<alias>-building`` alias on the new index, which every process
-sees), writes also go to the new index and are journalled, so none is lost at the swap.
+sees, checked at most every ``MARKER_CACHE_S``), writes also go to the new index and are
+journalled, so none is lost at the swap; the marker's heartbeat tells a rebuild whose process
+died, which the next rebuild clears.
 
 Product vectors (the text embeddings of the catalog store in ``text_vector``, the image
 embeddings of search by photo in ``image_vector``) are indexed with the products and kept in
@@ -23,6 +25,8 @@ reach or use the cluster is a :class:`~catalog.errors.BackendUnavailable` naming
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -72,6 +76,22 @@ VECTOR_SYNC_OVERLAP = timedelta(seconds=30)
 """A vector sync re-sends what was stored this long before the last one it sent (a
 transaction that committed late carries an earlier time), as ``embeddings.vectors`` does."""
 SYNONYM_PAGE = 10_000
+MARKER_CACHE_S = 2.0
+"""How long a process trusts its last look at the rebuild marker (the ``building`` alias)
+before writing: one marker request per this time instead of one per bulk write. A constant,
+not a setting: every process must use the same, since a rebuild waits :data:`MARKER_WAIT_S`
+for the answers other processes cached to expire."""
+MARKER_WAIT_S = MARKER_CACHE_S + 1.0
+"""How long a rebuild waits between setting its marker and reading the catalog store. A
+process that cached "no rebuild" took that answer at time t0 (the clock read before the
+request, so before the cluster answered, so before the marker existed) and uses it until
+t0 + MARKER_CACHE_S; each of its index writes comes after the store write it reflects. So
+every write sent to the live index alone was stored before t0 + MARKER_CACHE_S, before the
+marker was set + MARKER_CACHE_S, before the rebuild reads its first product: the load reads
+it. The extra second covers clocks running at slightly different rates."""
+HEARTBEATS_PER_TIMEOUT = 5
+"""A rebuild refreshes its heartbeat ``rebuild_stale_s / HEARTBEATS_PER_TIMEOUT`` apart, so
+a few refreshes may fail (a cluster busy for a moment) before others take it for abandoned."""
 VECTOR_FIELDS = {TEXT_VECTOR: ("text_vectors", "text_embedding"),
                  IMAGE_VECTOR: ("image_vectors", "image_embedding")}
 """Each vector field of the index: its watermark's key in the index ``_meta`` and the record
@@ -112,6 +132,10 @@ class ElasticsearchConfig:
     refresh_interval: str = "1s"
     text_vector_dims: int = 384
     image_vector_dims: int = 512
+    rebuild_stale_s: float = 300.0
+    """A rebuild marker whose heartbeat is older than this is abandoned (its process died):
+    writes stop going to its index, and the next rebuild (or write) deletes it and its
+    journal. The same on every process; clocks must agree to well within it."""
     extra: dict[str, Any] = field(default_factory=dict)  # more client options (tests: node_class)
 
     @classmethod
@@ -129,7 +153,8 @@ class ElasticsearchConfig:
                    shards=settings.es_shards, replicas=settings.es_replicas,
                    refresh_interval=settings.es_refresh_interval,
                    text_vector_dims=settings.es_text_vector_dims,
-                   image_vector_dims=settings.es_image_vector_dims)
+                   image_vector_dims=settings.es_image_vector_dims,
+                   rebuild_stale_s=settings.es_rebuild_stale_s)
 
     @property
     def alias(self) -> str:
@@ -216,8 +241,11 @@ def _api_reason(exc: Any) -> str:
 class ElasticsearchBackend:
     name = "elasticsearch"
 
-    def __init__(self, config: ElasticsearchConfig, *, sleep: Callable[[float], None] = time.sleep
-                 ) -> None:
+    def __init__(self, config: ElasticsearchConfig, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``sleep`` (bulk backoff, the rebuild's wait for cached marker answers to expire)
+        and ``clock`` (wall-clock seconds: rebuild heartbeats, compared across processes,
+        and the marker cache) are injectable for tests."""
         try:
             import elasticsearch
         except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -226,6 +254,8 @@ class ElasticsearchBackend:
                                      "8.x server)") from exc
         self.config = config
         self._sleep = sleep
+        self._clock = clock
+        self._marker: tuple[float, bool] | None = None  # (checked at, a live rebuild marked)
         # no retries in the transport (a search fails fast with 503; bulk retries itself), and
         # a 429/5xx answer is not taken for a dead node
         options: dict[str, Any] = {"request_timeout": config.request_timeout_s, "max_retries": 0,
@@ -346,10 +376,19 @@ class ElasticsearchBackend:
         found: list[str] = self._call("reading the alias", get)
         return found
 
-    def _new_index(self, refresh_interval: str, replicas: int) -> str:
-        cfg = self.config
+    def _index_name(self) -> str:
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-        name = f"{cfg.alias}-{stamp}-{uuid.uuid4().hex[:6]}"
+        return f"{self.config.alias}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+    def _journal_of(self, index: str) -> str:
+        """The journal index of the rebuild loading ``index``."""
+        return f"{self.config.journal}-{index.removeprefix(self.config.alias + '-')}"
+
+    def _new_index(self, refresh_interval: str, replicas: int, name: str | None = None,
+                   meta: dict[str, Any] | None = None) -> str:
+        """A new product index (``meta``: more ``_meta`` entries, a rebuild's heartbeat)."""
+        cfg = self.config
+        name = name or self._index_name()
         # an index whose analyzer names a missing synonym set has no shards (red): the set
         # first, empty until synonyms are published
         if self._cluster_synonyms is None:
@@ -361,9 +400,11 @@ class ElasticsearchBackend:
                                                 cfg.refresh_interval, cfg.text_vector_dims,
                                                 cfg.image_vector_dims, cfg.synonyms_set)))
         settings = index_settings(cfg.shards, replicas, refresh_interval, cfg.synonyms_set)
+        body = mappings(cfg.text_vector_dims, cfg.image_vector_dims, synonyms=True)
+        if meta:
+            body = {**body, "_meta": {**body.get("_meta", {}), **meta}}
         self._call("creating an index", lambda: self.client.indices.create(
-            index=name, settings=settings,
-            mappings=mappings(cfg.text_vector_dims, cfg.image_vector_dims, synonyms=True)))
+            index=name, settings=settings, mappings=body))
         return name
 
     # -- synonyms ------------------------------------------------------------------------
@@ -582,13 +623,19 @@ class ElasticsearchBackend:
         (which a mapping update replaces whole: the other fields' watermarks are kept from
         ``known`` or read first; two processes marking different fields at once may lose one
         of them, and that field's next sync is then a full one, nothing worse)."""
-        meta = dict(self._index_meta(index) if known is None else known)
+        meta = self._vector_meta_of(marks, self._index_meta(index) if known is None else known)
+        self._call("storing the vector watermark", lambda: self.client.indices.put_mapping(
+            index=index, meta=meta))
+
+    @staticmethod
+    def _vector_meta_of(marks: dict[str, tuple[str, datetime | None]], known: dict[str, Any]
+                        ) -> dict[str, Any]:
+        meta = dict(known)
         meta["schema_version"] = SCHEMA_VERSION
         for kind, (model, synced_at) in marks.items():
             meta[VECTOR_FIELDS[kind][0]] = {
                 "model_id": model, "synced_at": synced_at.isoformat() if synced_at else None}
-        self._call("storing the vector watermark", lambda: self.client.indices.put_mapping(
-            index=index, meta=meta))
+        return meta
 
     def sync_vectors(self, source: EmbeddingRows, model_id: str, *, full: bool = False,
                      field: str = TEXT_VECTOR, records: ProductRecords | None = None
@@ -685,6 +732,57 @@ class ElasticsearchBackend:
             out["status"], out["detail"] = "error", exc.detail
         return out
 
+    # -- the rebuild marker --------------------------------------------------------------
+    def _rebuilding(self) -> bool:
+        """Whether a live rebuild is loading (writes then go to its index too), as seen at
+        most :data:`MARKER_CACHE_S` ago: consecutive bulk writes cost one marker request per
+        that time, not one each. Correct because a rebuild reads the store only
+        :data:`MARKER_WAIT_S` after setting its marker (see there). The time is read before
+        the request, so the answer is never trusted past that time + MARKER_CACHE_S."""
+        now = self._clock()
+        cached = self._marker
+        if cached is not None and 0 <= now - cached[0] < MARKER_CACHE_S:
+            return cached[1]
+        live = bool(self._live_rebuilds(now))
+        self._marker = (now, live)
+        return live
+
+    def _live_rebuilds(self, now: float) -> dict[str, float]:
+        """{index: heartbeat age in s} of the rebuilds loading now (the indices behind the
+        ``building`` alias, in one request). A marker whose heartbeat is older than
+        ``rebuild_stale_s`` (or has none: left by a version without heartbeats) was left by
+        a process that died: its index and journal are deleted, with a warning, and it is
+        not counted. A rebuild still alive but taken for abandoned (a clock far off, a
+        cluster unreachable for that long) cannot swap: see :meth:`rebuild`."""
+        import elasticsearch
+
+        cfg = self.config
+
+        def get() -> Any:
+            try:
+                return self.client.indices.get_mapping(
+                    index=cfg.building, filter_path="*.mappings._meta").body
+            except elasticsearch.NotFoundError:
+                return {}
+
+        found = self._call("reading the rebuild marker", get) or {}
+        live: dict[str, float] = {}
+        for index, body in sorted(found.items()):
+            meta = ((body or {}).get("mappings") or {}).get("_meta") or {}
+            beat = (meta.get("rebuild") or {}).get("heartbeat")
+            age = now - float(beat) if isinstance(beat, int | float) else float("inf")
+            if age <= cfg.rebuild_stale_s:
+                live[index] = age
+                continue
+            log.warning("rebuild of %s abandoned (its heartbeat is %s old, more than "
+                        "DISCOVERY_ES_REBUILD_STALE_S=%gs: its process died): deleting it and "
+                        "its journal %s", index,
+                        f"{age:.0f}s" if age != float("inf") else "missing",
+                        cfg.rebuild_stale_s, self._journal_of(index))
+            self._drop(index)
+            self._drop(self._journal_of(index))
+        return live
+
     # -- writes --------------------------------------------------------------------------
     def _actions(self, records: Sequence[Record]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Engine documents, with the stored vectors (text, image) of each product."""
@@ -714,9 +812,11 @@ class ElasticsearchBackend:
         alias: once the rebuild ended, the alias is gone and that part is skipped), then to
         the live alias, so a write is in the index that serves after the swap whenever the
         swap happens. The rebuild loads with ``create`` (never over a written product) and
-        replays the journalled deletes before swapping."""
+        replays the journalled deletes before swapping. The marker check is cached for
+        :data:`MARKER_CACHE_S` (:meth:`_rebuilding`); a rebuild that ended meanwhile makes
+        the first two writes no-ops (``require_alias``)."""
         cfg = self.config
-        if self._alias_indices(cfg.building):
+        if self._rebuilding():
             kinds = {sku: "delete" if "delete" in action else "upsert" for sku, action, _ in ops
                      if "update" not in action}
             if kinds:
@@ -816,25 +916,36 @@ class ElasticsearchBackend:
         ``building`` alias while it loads, which sends writes to both indices (see
         :meth:`_write`); the load uses ``create``, so it never replaces a product written
         meanwhile, and the deletes journalled meanwhile are applied to the new index before
-        the swap, which also removes the ``building`` alias. Vectors come from the store
+        the swap, which also removes the ``building`` alias. The store is read only
+        :data:`MARKER_WAIT_S` after the marker is set (writers cache their marker check).
+
+        A rebuild loading now refuses this one (409). The marker carries a heartbeat
+        (:class:`_Heartbeat`); one older than ``rebuild_stale_s`` was left by a process that
+        died, and its index and journal are deleted first. Vectors come from the store
         (``attach_vectors``); the new index records up to when, per vector field, for
         :meth:`sync_vectors`."""
         self.check_server()
         cfg = self.config
         with self._lock:
-            running = self._alias_indices(cfg.building)
+            running = self._live_rebuilds(self._clock())  # abandoned ones are deleted
             if running:
-                raise Conflict(f"another rebuild is loading {', '.join(running)} (alias "
-                               f"{cfg.building}); wait for it, or, if its process died, delete "
-                               "that index")
+                ages = ", ".join(f"{i} (heartbeat {a:.0f}s ago)" for i, a in running.items())
+                raise Conflict(f"another rebuild is loading {ages} (alias {cfg.building}); "
+                               "wait for it: if its process died, it counts as abandoned "
+                               f"{cfg.rebuild_stale_s:g}s after its last heartbeat "
+                               "(DISCOVERY_ES_REBUILD_STALE_S)")
             marks: dict[str, tuple[str, datetime | None]] = {}
             for kind in self._vectors:  # read before the load: the sync resends the rest
                 if (model := self._model(kind)) is not None:
                     marks[kind] = (model[1], model[0].embedding_state(model[1])[1])
-            name = self._new_index("-1", 0)
-            journal = f"{cfg.journal}-{name.removeprefix(cfg.alias + '-')}"
+            name = self._index_name()
+            journal = self._journal_of(name)
+            beat = _Heartbeat(self, name, journal,
+                              cfg.rebuild_stale_s / HEARTBEATS_PER_TIMEOUT)
+            self._new_index("-1", 0, name=name, meta=beat.meta())
             count = 0
             try:
+                beat.start()
                 self._call("creating the rebuild journal", lambda: self.client.indices.create(
                     index=journal, settings={"number_of_shards": 1, "number_of_replicas": 0},
                     mappings={"dynamic": "strict", "properties": {
@@ -842,6 +953,15 @@ class ElasticsearchBackend:
                 self._call("marking the rebuild", lambda: self.client.indices.update_aliases(
                     actions=[{"add": {"index": name, "alias": cfg.building}},
                              {"add": {"index": journal, "alias": cfg.journal}}]))
+                self._marker = None
+                others = [i for i in self._alias_indices(cfg.building) if i != name]
+                if others:  # marked at the same moment (two servers starting): never both
+                    raise Conflict(f"another rebuild is loading {', '.join(others)} (alias "
+                                   f"{cfg.building}); wait for it")
+                # writers that cached "no rebuild" before the marker existed write to the live
+                # index alone until their answer expires; each of those writes is in the store
+                # by then, so the load must read the store after it (see MARKER_WAIT_S)
+                self._sleep(MARKER_WAIT_S)
                 for batch in batches:
                     ops = [(sku, {"create": {"_id": sku}}, doc)
                            for sku, doc in self._actions(batch)]
@@ -851,7 +971,7 @@ class ElasticsearchBackend:
                         progress(count)
                 self._replay_deletes(journal, name)
                 if marks:
-                    self._mark_vectors(name, marks, known={})
+                    beat.update(self._vector_meta_of(marks, known={}))
                 self._call("finishing the new index", lambda: self.client.indices.put_settings(
                     index=name, settings={"index": {"refresh_interval": cfg.refresh_interval,
                                                     "number_of_replicas": cfg.replicas}}))
@@ -861,13 +981,20 @@ class ElasticsearchBackend:
                 actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": cfg.alias}}
                                                  for o in old]
                 actions.append({"add": {"index": name, "alias": cfg.alias}})
-                actions.append({"remove": {"index": name, "alias": cfg.building}})
+                # must_exist: a rebuild another process took for abandoned (and deleted, its
+                # marker with it) fails here rather than swapping in what it loaded since
+                actions.append({"remove": {"index": name, "alias": cfg.building,
+                                           "must_exist": True}})
                 self._call("swapping the alias",
                            lambda: self.client.indices.update_aliases(actions=actions))
             except BaseException:
+                beat.stop()
                 self._drop(name)  # its building alias goes with it: writes stop going there
                 self._drop(journal)
+                self._marker = None
                 raise
+            beat.stop()
+            self._marker = None
             self._drop(journal)
             for index in old:
                 self._drop(index)
@@ -897,8 +1024,12 @@ class ElasticsearchBackend:
             after = hits[-1]["sort"]
 
     def _drop(self, index: str) -> None:
+        import elasticsearch
+
         try:
             self.client.indices.delete(index=index)
+        except elasticsearch.NotFoundError:  # gone already (another process cleaned up)
+            pass
         except Exception as exc:  # logged: a left-over index costs disk, not correctness
             log.warning("could not delete index %s: %s", index, _reason(exc))
 
@@ -918,6 +1049,61 @@ class QueryTimeSynonyms:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.backend, name)
+
+
+class _Heartbeat:
+    """The liveness of a rebuild: ``_meta.rebuild.heartbeat`` (wall-clock seconds) of the
+    index it loads, set when the index is created and refreshed every ``interval`` seconds by
+    a thread until the rebuild ends, however long a batch, the journal replay or the refresh
+    takes. Other processes take a marker whose heartbeat is older than ``rebuild_stale_s``
+    for the leftover of a dead process (``ElasticsearchBackend._live_rebuilds``). A mapping
+    update replaces the whole ``_meta``: the rebuild's other entries (vector watermarks) go
+    through :meth:`update`, and every write holds the lock, so a heartbeat never drops them.
+    The swapped-in index keeps the last ``rebuild`` entry; it is read only while an index
+    carries the ``building`` alias."""
+
+    def __init__(self, backend: ElasticsearchBackend, index: str, journal: str,
+                 interval: float) -> None:
+        self.backend, self.index, self.interval = backend, index, max(interval, 0.01)
+        self.info = {"journal": journal, "host": socket.gethostname(), "pid": os.getpid(),
+                     "started": backend._clock()}
+        self.base: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def meta(self) -> dict[str, Any]:
+        return {**self.base, "rebuild": {**self.info, "heartbeat": self.backend._clock()}}
+
+    def beat(self) -> None:
+        with self._lock:
+            meta = self.meta()
+            self.backend._call("refreshing the rebuild heartbeat",
+                               lambda: self.backend.client.indices.put_mapping(
+                                   index=self.index, meta=meta))
+
+    def update(self, base: dict[str, Any]) -> None:
+        """Replace the other ``_meta`` entries (written now, with a heartbeat)."""
+        with self._lock:
+            self.base = dict(base)
+        self.beat()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat {self.index}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.beat()
+            except DiscoveryError as exc:  # the next one may get through
+                log.warning("rebuild heartbeat of %s not stored: %s", self.index, exc.detail)
 
 
 class _Retryable(Exception):

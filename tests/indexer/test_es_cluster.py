@@ -15,6 +15,7 @@ import pytest
 from catalog.errors import BackendUnavailable
 from indexer.base import SearchBackend
 from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchConfig, IndexingFailed
+from indexer.elasticsearch.backend import MARKER_WAIT_S
 from indexer.elasticsearch.compile import compile_facets, compile_search
 from indexer.elasticsearch.mapping import SCHEMA_VERSION
 from indexer.plan import SearchPlan
@@ -68,7 +69,8 @@ def test_rebuild_loads_a_new_index_then_swaps_the_alias_in_one_call(cluster: Fak
         {"add": {"index": journal, "alias": "test-rebuild-journal"}}]
     assert swap[2]["actions"] == [  # one call: the old index out, the new in, the marker off
         {"remove": {"index": first, "alias": ALIAS}}, {"add": {"index": second, "alias": ALIAS}},
-        {"remove": {"index": second, "alias": "test-products-building"}}]
+        # only if still marked: a rebuild others took for abandoned must not swap
+        {"remove": {"index": second, "alias": "test-products-building", "must_exist": True}}]
     assert journal not in cluster.indices and "test-products-building" not in cluster.aliases
     order = [(m, p) for m, p, _ in cluster.requests]
     finished = order.index(("PUT", f"/{second}/_settings"))
@@ -113,6 +115,8 @@ def test_bulk_retries_rejections_and_unavailable_shards_with_exponential_backoff
     sleeps: list[float] = []
     backend = make(url, sleeps)
     backend.rebuild([[]])
+    assert sleeps == [MARKER_WAIT_S]  # the rebuild waited for cached marker answers to expire
+    sleeps.clear()
     cluster.bulk_request_statuses = [429, 503]          # two whole requests refused
     cluster.item_statuses = {"FAS-000002": [429, 201]}  # then one item rejected once
     backend.index_changed(FIXED)
@@ -127,6 +131,7 @@ def test_bulk_gives_up_after_the_retries_and_reports_what_was_written(
     sleeps: list[float] = []
     backend = make(url, sleeps, bulk_max_retries=2, bulk_backoff_s=0.1)
     backend.rebuild([[]])
+    sleeps.clear()
     cluster.item_statuses = {"FAS-000003": [429] * 5}
     with pytest.raises(IndexingFailed) as caught:
         backend.index_changed(FIXED)

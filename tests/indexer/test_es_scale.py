@@ -1,12 +1,16 @@
 """The scale-out parts of the Elasticsearch backend against the stand-in cluster
 (``tests/indexer/fake_es``), with a real SQLite catalog store: product vectors written with
 the products and by the vector sync, neighbours from a kNN search, the published synonyms
-sent as a synonym set, and writes made while a rebuild loads surviving its swap."""
+sent as a synonym set, and writes made while a rebuild loads surviving its swap (with the
+marker check cached, and with a rebuild whose process died taken for abandoned once its
+heartbeat is stale)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import pytest
 from catalog.errors import BackendUnavailable, Conflict
 from catalog.store import CatalogStore, EmbeddingRow
 from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchConfig
+from indexer.elasticsearch.backend import MARKER_CACHE_S
 from indexer.elasticsearch.compile import compile_knn
 from indexer.elasticsearch.mapping import synonym_rules
 from indexer.elasticsearch.parse import parse_knn
@@ -39,10 +44,37 @@ def store(tmp_path: Path) -> Iterator[CatalogStore]:
     s.engine.dispose()
 
 
-def make(url: str, **kw: Any) -> ElasticsearchBackend:
+class Clock:
+    """Wall-clock time a test moves (one per simulated deployment, shared by its "processes"):
+    ``sleep`` advances it, running the events scheduled meanwhile at their time."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+        self.events: list[tuple[float, Callable[[], None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, when: float, event: Callable[[], None]) -> None:
+        self.events.append((when, event))
+
+    def sleep(self, seconds: float) -> None:
+        self.advance_to(self.now + seconds)
+
+    def advance_to(self, when: float) -> None:
+        while due := sorted((e for e in self.events if e[0] <= when), key=lambda e: e[0]):
+            self.events.remove(due[0])
+            self.now = max(self.now, due[0][0])
+            due[0][1]()
+        self.now = max(self.now, when)
+
+
+def make(url: str, clock: Clock | None = None, **kw: Any) -> ElasticsearchBackend:
     config = ElasticsearchConfig(url=url, index_prefix="test", request_timeout_s=5,
                                  text_vector_dims=DIMS, **kw)
-    return ElasticsearchBackend(config, sleep=lambda s: None)
+    if clock is None:
+        return ElasticsearchBackend(config, sleep=lambda s: None)
+    return ElasticsearchBackend(config, sleep=clock.sleep, clock=clock)
 
 
 def vector(seed: int) -> np.ndarray:
@@ -222,9 +254,10 @@ def test_a_refused_synonym_set_is_a_503_with_the_reason(cluster: FakeCluster, ur
 
 # -- writes during a rebuild ---------------------------------------------------------------
 def test_writes_during_a_rebuild_survive_the_swap(cluster: FakeCluster, url: str) -> None:
-    backend = make(url)
+    clock = Clock()
+    backend = make(url, clock)
     backend.rebuild([[make_record("OLD-1", "Ladder"), make_record("GONE-1", "Old drill")]])
-    other = make(url)  # another process (an import) writing while this one rebuilds
+    other = make(url, clock)  # another process (an import) writing while this one rebuilds
     # the store as the rebuild reads it: GONE-1 still there (it is deleted meanwhile),
     # CHG-1 in its old version (changed meanwhile)
     snapshot = [make_record("OLD-1", "Ladder"), make_record("GONE-1", "Old drill"),
@@ -243,7 +276,8 @@ def test_writes_during_a_rebuild_survive_the_swap(cluster: FakeCluster, url: str
     assert docs["CHG-1"]["source"]["name"] == "Hammer, new name"  # the load did not replace it
     assert "test-products-building" not in cluster.aliases
     assert not [i for i in cluster.indices if i.startswith("test-rebuild-journal")]
-    # after the swap, writes go to the new index alone
+    # after the swap (once the writer's marker answer expired), writes go to the new index alone
+    clock.sleep(MARKER_CACHE_S)
     cluster.requests.clear()
     other.index_changed([make_record("AFTER-1", "Saw")])
     assert [p for _, p, _ in cluster.calls("*", "_bulk")] == [f"/{ALIAS}/_bulk"]
@@ -269,10 +303,11 @@ def test_writes_check_the_marker_another_process_set(cluster: FakeCluster, url: 
 
 def test_a_failed_rebuild_leaves_the_live_index_untouched(cluster: FakeCluster,
                                                         url: str) -> None:
-    backend = make(url)
+    clock = Clock()
+    backend = make(url, clock)
     backend.rebuild([[make_record("OLD-1", "Ladder")]])
     (live,) = cluster.aliases[ALIAS]
-    writer = make(url)
+    writer = make(url, clock)
 
     def failing() -> Iterator[list[dict[str, Any]]]:
         writer.index_changed([make_record("NEW-1", "Angle grinder")])  # during the rebuild
@@ -284,6 +319,7 @@ def test_a_failed_rebuild_leaves_the_live_index_untouched(cluster: FakeCluster,
     assert cluster.aliases[ALIAS] == {live} and set(cluster.indices) == {live}
     assert "test-products-building" not in cluster.aliases  # writers stop writing twice
     assert set(cluster.docs(ALIAS)) == {"OLD-1", "NEW-1"}  # the write reached the live index
+    clock.sleep(MARKER_CACHE_S)  # the writer's "a rebuild loads" has expired
     cluster.requests.clear()
     writer.index_changed([make_record("LATE-1", "Saw")])
     assert [p for _, p, _ in cluster.calls("*", "_bulk")] == [f"/{ALIAS}/_bulk"]
@@ -299,6 +335,191 @@ def test_a_second_rebuild_while_one_loads_is_refused(cluster: FakeCluster, url: 
         yield [make_record("OLD-1", "Ladder")]
 
     assert backend.rebuild(nested()) == 1
+
+
+BUILDING = "test-products-building"
+
+
+def _bulk_targets(cluster: FakeCluster) -> list[str]:
+    return [p for _, p, _ in cluster.calls("*", "_bulk")]
+
+
+def _marker_checks(cluster: FakeCluster) -> int:
+    return len(cluster.calls("GET", f"/{BUILDING}/_mapping"))
+
+
+def test_consecutive_writes_check_the_marker_once(cluster: FakeCluster, url: str) -> None:
+    clock = Clock()
+    make(url, clock).rebuild([[make_record("OLD-1", "Ladder")]])
+    writer = make(url, clock)
+    cluster.requests.clear()
+    writer.index_changed([make_record("A-1", "Saw")])
+    writer.delete(["OLD-1"])
+    clock.sleep(MARKER_CACHE_S / 2)
+    writer.index_changed([make_record("B-1", "Drill")])
+    assert _marker_checks(cluster) == 1
+    assert _bulk_targets(cluster) == [f"/{ALIAS}/_bulk"] * 3
+    clock.sleep(MARKER_CACHE_S)  # the answer has expired: the next write asks again
+    writer.index_changed([make_record("C-1", "File")])
+    assert _marker_checks(cluster) == 2
+
+
+def test_a_write_racing_the_start_of_a_rebuild_survives_the_swap(cluster: FakeCluster,
+                                                                 url: str) -> None:
+    """A writer that cached "no rebuild" just before the marker was set keeps writing to the
+    live index alone for up to MARKER_CACHE_S; the rebuild reads the store only after that,
+    so such a write (stored before it is indexed) is in what the load reads."""
+    clock = Clock()
+    store: dict[str, dict[str, Any]] = {"OLD-1": make_record("OLD-1", "Ladder")}
+    rebuilder = make(url, clock)
+    rebuilder.rebuild([list(store.values())])
+    writer = make(url, clock)
+    raced: list[list[str]] = []
+
+    def write(record: dict[str, Any]) -> None:  # as ingestion does: the store, then the index
+        store[record["sku"]] = record
+        checks, bulks = _marker_checks(cluster), len(_bulk_targets(cluster))
+        writer.index_changed([record])
+        raced.append(_bulk_targets(cluster)[bulks:])
+        if record["sku"] == "RACE-1":
+            assert _marker_checks(cluster) == checks  # the cached answer decided
+
+    t0 = clock.now
+    write(make_record("NEW-0", "Saw"))  # the writer now trusts "no rebuild" until t0 + 2 s
+    clock.at(t0 + MARKER_CACHE_S * 0.5, lambda: write(make_record("RACE-1", "Angle grinder")))
+
+    def snapshot() -> Iterator[list[dict[str, Any]]]:
+        read = [store[sku] for sku in sorted(store)]  # the store as the load reads it
+        clock.advance_to(t0 + MARKER_CACHE_S * 0.75)  # loading takes a while
+        yield read
+
+    clock.advance_to(t0 + MARKER_CACHE_S * 0.25)
+    rebuilder.rebuild(snapshot())  # marks at t0 + 0.5 s, inside the writer's window
+    assert raced[-1] == [f"/{ALIAS}/_bulk"]  # the racing write went to the old index alone
+    assert set(cluster.docs(ALIAS)) == {"OLD-1", "NEW-0", "RACE-1"}  # and still survived
+
+
+def _die_while_loading(cluster: FakeCluster, url: str, clock: Clock) -> str:
+    """A rebuild whose process dies mid-load: its heartbeat stops and nothing is cleaned up
+    (marker, index and journal stay). Returns its index."""
+    dead = make(url, clock, rebuild_stale_s=60)
+    dead._drop = lambda index: None  # type: ignore[method-assign]  # a dead process deletes nothing
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        yield [make_record("HALF-1", "Saw")]
+        raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        dead.rebuild(batches())
+    (index,) = cluster.aliases[BUILDING]
+    return index
+
+
+def _journal(index: str) -> str:
+    return "test-rebuild-journal-" + index.removeprefix(f"{ALIAS}-")
+
+
+def test_a_rebuild_whose_process_died_is_cleared_once_its_heartbeat_is_stale(
+        cluster: FakeCluster, url: str, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    make(url, clock).rebuild([[make_record("OLD-1", "Ladder")]])
+    dead = _die_while_loading(cluster, url, clock)
+    assert _journal(dead) in cluster.indices
+    last = cluster.indices[dead]["mappings"]["_meta"]["rebuild"]["heartbeat"]
+    clock.advance_to(last + 59)  # a heartbeat 59 s old: perhaps alive, still refused
+    with pytest.raises(Conflict, match=f"another rebuild is loading {dead} \\(heartbeat 59s"):
+        make(url, clock, rebuild_stale_s=60).rebuild([[make_record("X-1", "Saw")]])
+    assert dead in cluster.indices
+    clock.sleep(2)
+    with caplog.at_level(logging.WARNING, logger="discovery.elasticsearch"):
+        assert make(url, clock, rebuild_stale_s=60).rebuild(
+            [[make_record("OLD-1", "Ladder"), make_record("NEW-1", "Drill")]]) == 2
+    assert f"rebuild of {dead} abandoned" in caplog.text and _journal(dead) in caplog.text
+    (live,) = cluster.aliases[ALIAS]
+    assert set(cluster.indices) == {live} and BUILDING not in cluster.aliases
+    assert set(cluster.docs(ALIAS)) == {"OLD-1", "NEW-1"}
+
+
+def test_writes_stop_going_to_an_abandoned_rebuild(cluster: FakeCluster, url: str,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    make(url, clock).rebuild([[make_record("OLD-1", "Ladder")]])
+    (live,) = cluster.aliases[ALIAS]
+    dead = _die_while_loading(cluster, url, clock)
+    writer = make(url, clock, rebuild_stale_s=60)
+    last = cluster.indices[dead]["mappings"]["_meta"]["rebuild"]["heartbeat"]
+    clock.advance_to(last + 30)
+    cluster.requests.clear()
+    writer.index_changed([make_record("A-1", "Saw")])  # it may still be alive: written twice
+    assert _bulk_targets(cluster) == ["/test-rebuild-journal/_bulk", f"/{BUILDING}/_bulk",
+                                      f"/{ALIAS}/_bulk"]
+    clock.advance_to(last + 61)
+    cluster.requests.clear()
+    with caplog.at_level(logging.WARNING, logger="discovery.elasticsearch"):
+        writer.index_changed([make_record("B-1", "Drill")])
+    assert _bulk_targets(cluster) == [f"/{ALIAS}/_bulk"]
+    assert f"rebuild of {dead} abandoned" in caplog.text
+    assert set(cluster.indices) == {live} and BUILDING not in cluster.aliases
+    assert set(cluster.docs(ALIAS)) == {"OLD-1", "A-1", "B-1"}
+
+
+def test_the_heartbeat_is_refreshed_while_the_rebuild_loads(cluster: FakeCluster,
+                                                            url: str) -> None:
+    backend = make(url, rebuild_stale_s=0.3)  # the real clock: a heartbeat every 0.06 s
+
+    def heartbeat(index: str) -> float:
+        return float(cluster.indices[index]["mappings"]["_meta"]["rebuild"]["heartbeat"])
+
+    def slow() -> Iterator[list[dict[str, Any]]]:
+        (index,) = cluster.aliases[BUILDING]
+        first = heartbeat(index)
+        time.sleep(0.5)  # a batch slower than the timeout
+        assert heartbeat(index) > first
+        with pytest.raises(Conflict, match="another rebuild is loading"):
+            make(url, rebuild_stale_s=0.3).rebuild([[make_record("X-1", "Saw")]])
+        yield [make_record("OLD-1", "Ladder")]
+
+    assert backend.rebuild(slow()) == 1
+    (live,) = cluster.aliases[ALIAS]
+    assert set(cluster.indices) == {live}
+
+
+def test_a_rebuild_taken_for_abandoned_does_not_swap(cluster: FakeCluster, url: str) -> None:
+    """A process whose clock runs far ahead takes a live rebuild for abandoned and deletes
+    it; the rebuild's next batch recreates its index (automatic index creation) but it
+    fails before the swap, and the live index keeps serving."""
+    clock = Clock()
+    backend = make(url, clock)
+    backend.rebuild([[make_record("OLD-1", "Ladder")]])
+    (live,) = cluster.aliases[ALIAS]
+    ahead = make(url, Clock(clock.now + 3600))
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        yield [make_record("OLD-1", "Ladder")]
+        ahead.index_changed([make_record("A-1", "Saw")])
+        yield [make_record("B-1", "Drill")]
+
+    with pytest.raises(BackendUnavailable):
+        backend.rebuild(batches())
+    assert cluster.aliases[ALIAS] == {live} and set(cluster.indices) == {live}
+    assert set(cluster.docs(ALIAS)) == {"OLD-1", "A-1"}
+
+
+def test_two_rebuilds_marking_at_once_never_both_load(cluster: FakeCluster, url: str) -> None:
+    backend = make(url)
+    backend.rebuild([[make_record("OLD-1", "Ladder")]])
+    late = make(url)
+    late._live_rebuilds = lambda now: {}  # type: ignore[method-assign]  # looked just before
+
+    def loading() -> Iterator[list[dict[str, Any]]]:
+        with pytest.raises(Conflict, match="another rebuild is loading"):
+            late.rebuild([[make_record("X-1", "Saw")]])
+        assert len(cluster.aliases[BUILDING]) == 1  # it took its marker back
+        yield [make_record("OLD-1", "Ladder")]
+
+    assert backend.rebuild(loading()) == 1
+    (live,) = cluster.aliases[ALIAS]
+    assert set(cluster.indices) == {live}
 
 
 # -- the wiring: hybrid search and publishing ----------------------------------------------
