@@ -734,6 +734,11 @@ from api.cli_accounts import companies_app, users_app  # noqa: E402
 app.add_typer(users_app, name="users")  # company accounts (api/cli_accounts.py)
 app.add_typer(companies_app, name="companies")
 
+from api.cli_prices import assortments_app, prices_app  # noqa: E402
+
+app.add_typer(prices_app, name="prices")  # price lists and assortments (api/cli_prices.py)
+app.add_typer(assortments_app, name="assortments")
+
 
 def _demo_console_user() -> None:
     """The demo's console sign-in, only while no staff user exists (never beside real ones)."""
