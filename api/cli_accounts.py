@@ -43,7 +43,7 @@ def _fail(exc: DiscoveryError, code: int = 2) -> NoReturn:
 
 
 @contextmanager
-def _tx() -> Iterator[Session]:
+def transaction() -> Iterator[Session]:
     """One transaction on the store alone (no search index needed)."""
     from catalog.store import CatalogStore
     from commerce.db import session_factory, unit_of_work
@@ -70,7 +70,7 @@ def _user(tx: Session, email: str) -> Any:
     return user
 
 
-def _print(rows: list[dict[str, Any]], columns: tuple[str, ...], title: str, as_json: bool,
+def print_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], title: str, as_json: bool,
            empty: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
@@ -121,7 +121,7 @@ def users_create(
         if company is not None and not role:
             raise InvalidInput("an employee needs at least one --role", field="role")
         password = secrets.token_urlsafe(24) if invite else _password(password_stdin)
-        with _tx() as tx:
+        with transaction() as tx:
             user = service.create_user(tx, email=email, name=name, password=password,
                                        seller_role=seller_role)
             roles_text = seller_role or ""
@@ -162,7 +162,7 @@ def users_list(
     from commerce.users.service import user_dict
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             rows = []
             for user in UserRepository(tx).find():
                 body = user_dict(user)
@@ -171,7 +171,7 @@ def users_list(
                 rows.append(body)
     except DiscoveryError as exc:
         _fail(exc)
-    _print(rows, ("id", "email", "name", "seller_role", "roles", "status", "two_factor"),
+    print_rows(rows, ("id", "email", "name", "seller_role", "roles", "status", "two_factor"),
            "users", as_json, "no users yet: discovery users create --email ... --seller-role "
            "administrator")
 
@@ -186,7 +186,7 @@ def users_block(
     from commerce.users import service
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             service.set_blocked(tx, "cli", _user(tx, email), not unblock, reason)
     except DiscoveryError as exc:
         _fail(exc)
@@ -201,7 +201,7 @@ def users_reset_password(email: Annotated[str, typer.Argument(help="The user's e
     from commerce.users import service
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             token, expires = service.issue_reset(
                 tx, service.Policy.from_settings(get_settings()), _user(tx, email))
     except DiscoveryError as exc:
@@ -217,7 +217,7 @@ def users_reset_2fa(email: Annotated[str, typer.Argument(help="The user's e-mail
     from commerce.users import service
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             service.reset_totp(tx, "cli", _user(tx, email))
     except DiscoveryError as exc:
         _fail(exc)
@@ -234,13 +234,13 @@ def users_outbox(
     from commerce.users.repository import UserRepository
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             rows = [{"id": m.id, "kind": m.kind, "recipient": m.recipient,
                      "created_at": m.created_at.isoformat(), "payload": m.payload}
                     for m in UserRepository(tx).messages()]
     except DiscoveryError as exc:
         _fail(exc)
-    _print(rows, ("id", "kind", "recipient", "created_at", "payload"), "account outbox",
+    print_rows(rows, ("id", "kind", "recipient", "created_at", "payload"), "account outbox",
            as_json, "the account outbox is empty")
 
 
@@ -260,7 +260,7 @@ def companies_create(
     from commerce.companies.schemas import CompanyIn
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             rep_id = _user(tx, sales_rep).id if sales_rep else None
             company = service.create_company(tx, "cli", CompanyIn(
                 name=name, status=status, customer_group=customer_group, sales_rep_id=rep_id))
@@ -279,9 +279,9 @@ def companies_list(
     from commerce.companies.service import company_dict
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             rows = [company_dict(c) for c in CompanyRepository(tx).find()]
     except DiscoveryError as exc:
         _fail(exc)
-    _print(rows, ("id", "name", "status", "customer_group", "sales_rep_id"), "companies",
+    print_rows(rows, ("id", "name", "status", "customer_group", "sales_rep_id"), "companies",
            as_json, "no companies yet: discovery companies create --name ...")

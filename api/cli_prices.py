@@ -22,7 +22,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from api.cli_accounts import _print, _tx, err, out
+from api.cli_accounts import err, out, print_rows, transaction
 from catalog.errors import DiscoveryError, InvalidInput, NotFound
 from catalog.settings import get_settings
 
@@ -77,7 +77,7 @@ def prices_lists(
     from commerce.prices.service import PriceService
 
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             if company is not None:
                 _check_company(tx, company)
             rows = PriceService().lists(tx, kind=kind, company_id=company,
@@ -89,7 +89,7 @@ def prices_lists(
             f"company {r['company_id']}" if r["company_id"] is not None else "everyone"),
             "valid": f"{(r['valid_from'] or '')[:16]}..{(r['valid_to'] or '')[:16]}",
             "lines": r["line_count"]} for r in rows]
-    _print(rows, ("id", "name", "kind", "for", "currency", "priority", "valid", "lines"),
+    print_rows(rows, ("id", "name", "kind", "for", "currency", "priority", "valid", "lines"),
            "price lists", as_json,
            "no price lists: discovery prices create --name ... --kind base")
 
@@ -130,7 +130,7 @@ def prices_create(
             "name": name, "kind": kind, "customer_group": group, "company_id": company,
             "currency": currency or get_settings().price_currency, "priority": priority,
             "valid_from": valid_from, "valid_to": valid_to, "lines": []}
-        with _tx() as tx:
+        with transaction() as tx:
             made = PriceService().create_list(tx, ACTOR, data)
     except DiscoveryError as exc:
         _fail(exc)
@@ -158,7 +158,7 @@ def prices_import(
 
     try:
         data = _read(file, "file")
-        with _tx() as tx:
+        with transaction() as tx:
             report = PriceService().import_csv(tx, ACTOR, list_id, data, atomic=atomic)
     except InvalidLines as exc:  # --atomic: rolled back whole
         _report({"rows": None, "saved": 0, "rejected": exc.problems, "error": exc.detail},
@@ -201,7 +201,7 @@ def prices_export(
     writer.writerow(CSV_COLUMNS)
     count = 0
     try:
-        with _tx() as tx:
+        with transaction() as tx:
             while True:
                 page = service.lines(tx, list_id, offset=count, limit=EXPORT_PAGE)
                 writer.writerows([line[c] for c in CSV_COLUMNS] for line in page)
@@ -260,7 +260,7 @@ def assortments_show(
 
     try:
         audience = _audience(company, group)
-        with _tx() as tx:
+        with transaction() as tx:
             body = AssortmentService().get(tx, **audience)
     except DiscoveryError as exc:
         _fail(exc)
@@ -294,7 +294,7 @@ def assortments_set(
             first = exc.errors()[0]
             where = ".".join(str(x) for x in first["loc"]) or "file"
             raise InvalidInput(f"{file}: {where}: {first['msg']}", field="file") from None
-        with _tx() as tx:
+        with transaction() as tx:
             after = AssortmentService().put(tx, ACTOR, body.model_dump(), **audience)
     except DiscoveryError as exc:
         _fail(exc)
@@ -310,7 +310,7 @@ def assortments_clear(company: CompanyOpt = None, group: GroupOpt = None) -> Non
 
     try:
         audience = _audience(company, group)
-        with _tx() as tx:
+        with transaction() as tx:
             AssortmentService().delete(tx, ACTOR, **audience)
     except DiscoveryError as exc:
         _fail(exc)
