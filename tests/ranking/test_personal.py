@@ -17,10 +17,8 @@ from ranking.personal import PersonalSearch
 from tests.factories import make_record
 
 
-def test_prices_follow_catalog_changes_without_blocking_searches(store: CatalogStore) -> None:
-    store.migrate()
-    store.upsert([make_record("A-1", "Anchor", price_per_piece=2.0, currency="EUR"),
-                  make_record("B-1", "Bolt", price_per_piece=1.0, currency="EUR")])
+def company_with_contract(store: CatalogStore) -> int:
+    """A company whose contract list prices A-1 at 1.5 EUR; its id."""
     now = datetime(2026, 1, 1)
     with store.engine.begin() as conn:
         company = conn.execute(insert(Company).values(
@@ -31,6 +29,14 @@ def test_prices_follow_catalog_changes_without_blocking_searches(store: CatalogS
             created_at=now, updated_at=now).returning(PriceList.id)).scalar_one()
         conn.execute(insert(PriceListLine).values(price_list_id=price_list, sku="A-1",
                                                   min_qty=1, unit_price=Decimal("1.5")))
+    return int(company)
+
+
+def test_prices_follow_catalog_changes_without_blocking_searches(store: CatalogStore) -> None:
+    store.migrate()
+    store.upsert([make_record("A-1", "Anchor", price_per_piece=2.0, currency="EUR"),
+                  make_record("B-1", "Bolt", price_per_piece=1.0, currency="EUR")])
+    company = company_with_contract(store)
     personal = PersonalSearch(store.engine, refresh_s=0.0, catalog_refresh_s=0.0)
     view = personal.for_company(company)
     assert view.assortment is None and view.prices is not None
@@ -54,16 +60,7 @@ def test_a_buyers_prices_are_reused_until_a_price_changes(store: CatalogStore) -
 
     store.migrate()
     store.upsert([make_record("A-1", "Anchor", price_per_piece=2.0, currency="EUR")])
-    now = datetime(2026, 1, 1)
-    with store.engine.begin() as conn:
-        company = conn.execute(insert(Company).values(
-            name="A", status="active", customer_group=None, created_at=now
-        ).returning(Company.id)).scalar_one()
-        price_list = conn.execute(insert(PriceList).values(
-            name="contract", kind="customer", company_id=company, currency="EUR", priority=0,
-            created_at=now, updated_at=now).returning(PriceList.id)).scalar_one()
-        conn.execute(insert(PriceListLine).values(price_list_id=price_list, sku="A-1",
-                                                  min_qty=1, unit_price=Decimal("1.5")))
+    company = company_with_contract(store)
     personal = PersonalSearch(store.engine)
     first = personal.for_company(company)
     assert first.prices is not None
