@@ -194,6 +194,7 @@ class _Lookup:
     def everything(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(SKUs, the buyer's prices, catalog prices) of every product, in catalog order."""
         return self.catalog.pricing.skus, self.values, self.catalog.listed
+
     def __call__(self, keys: np.ndarray) -> np.ndarray:
         sorted_keys = self.catalog.sorted_keys
         if sorted_keys.size == 0:
