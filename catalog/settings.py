@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="Encoder arithmetic: 'float32', 'bfloat16', or 'auto' (bfloat16 where "
         "the CPU computes it natively).")
+    embedding_runtime: Literal["auto", "sentence-transformers"] = Field(
+        "auto", description="What runs the text encoder: 'auto' (a lean runtime for BERT models "
+        "with mean pooling such as the default, sentence-transformers for any other) or "
+        "'sentence-transformers' always.")
     embedding_query_cache_size: int = Field(
         10_000, ge=0, description="Query embeddings kept in memory (LRU); 0 turns the cache off.")
     cors_origins: str = Field(

@@ -1,0 +1,143 @@
+"""The lean BERT runtime (embeddings.bert) against sentence-transformers on the real
+all-MiniLM-L6-v2 weights, and the choice between the two."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.bert import BertMeanPooling, unsupported
+from embeddings.encoder import EncoderUnavailable, SentenceTransformerEncoder, default_model_path
+
+LONG = ("Hex nut ISO 4032 M16 class 10, 100 pcs. Brand: Fixora. Category: Fasteners > Nuts. "
+        "Material: steel class 10 (carbon steel, property class 10, plain). Colour: black. "
+        "head type: hex; drive: external hex; standard: ISO 4032; thread: M16; pitch mm: 2. "
+        "Hex nut made of carbon steel for bolted joints in steel and machine construction.")
+TEXTS = [LONG, LONG.upper(), "hex nut m8", "a", "", "Ünïcödé Straße 10 mm² — ½\" NPT",
+         "cordless drill 18 V " * 40, "safety gloves nitrile size 9, 100 pcs"]
+
+
+def _both(dtype: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray, SentenceTransformerEncoder]:
+    lean = SentenceTransformerEncoder(dtype=dtype, max_tokens=64)
+    library = SentenceTransformerEncoder(dtype=dtype, max_tokens=64,
+                                         runtime="sentence-transformers")
+    assert isinstance(lean._model(), BertMeanPooling)
+    assert not isinstance(library._model(), BertMeanPooling)
+    return lean.encode(texts), library.encode(texts), lean
+
+
+@pytest.mark.parametrize("dtype, least", [("float32", 0.99999), ("bfloat16", 0.9995)])
+def test_the_lean_runtime_computes_what_sentence_transformers_does(dtype: str,
+                                                                   least: float) -> None:
+    # in one batch: padded (short texts beside long ones, cut at 64 tokens), and each alone
+    lean, library, encoder = _both(dtype, TEXTS)
+    cosines = (lean * library).sum(axis=1)
+    assert cosines.min() > least, cosines
+    alone = np.vstack([encoder.encode([t]) for t in TEXTS])  # no padding: the mask is skipped
+    assert ((alone * library).sum(axis=1)).min() > least
+    # the same text in a batch of equally long texts (no mask) and in a padded batch
+    assert float(encoder.encode([LONG, LONG])[0] @ encoder.encode([LONG, "a"])[0]) > least
+
+
+def test_one_model_id_for_both_runtimes() -> None:
+    lean = SentenceTransformerEncoder()
+    assert lean.model_id == SentenceTransformerEncoder(runtime="sentence-transformers").model_id
+
+
+def test_the_text_is_cut_at_the_token_limit() -> None:
+    encoder = SentenceTransformerEncoder(max_tokens=16)
+    model = encoder._model()
+    ids, mask = model.tokenize([LONG, "nut"])
+    assert ids.shape == (2, 16) and int(mask[1].sum()) == 3  # [CLS] nut [SEP]
+    assert float(encoder.encode([LONG])[0] @ encoder.encode([LONG + " and more words"])[0]) \
+        > 0.9999  # words past the limit change nothing
+
+
+def _copy(tmp_path: Path, name: str = "model") -> Path:
+    folder = tmp_path / name
+    shutil.copytree(default_model_path(), folder)
+    return folder
+
+
+def _edit(path: Path, **changes: object) -> None:
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
+
+
+def test_the_default_folder_is_read_by_the_lean_runtime() -> None:
+    assert unsupported(Path(default_model_path())) is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("cls-pooling", "pooling"),
+    ("dense-layer", "modules"),
+    ("roberta", "model type"),
+    ("relu", "activation"),
+    ("no-tokenizer-json", "no tokenizer.json"),
+    ("relative-positions", "position embeddings"),
+])
+def test_folders_it_cannot_read_exactly_go_to_sentence_transformers(
+        tmp_path: Path, change: str, reason: str) -> None:
+    folder = _copy(tmp_path)
+    if change == "cls-pooling":
+        _edit(folder / "1_Pooling" / "config.json", pooling_mode_mean_tokens=False,
+              pooling_mode_cls_token=True)
+    elif change == "dense-layer":
+        modules = json.loads((folder / "modules.json").read_text())
+        modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense",
+                           "type": "sentence_transformers.models.Dense"})
+        (folder / "modules.json").write_text(json.dumps(modules))
+    elif change == "roberta":
+        _edit(folder / "config.json", model_type="roberta")
+    elif change == "relu":
+        _edit(folder / "config.json", hidden_act="relu")
+    elif change == "no-tokenizer-json":
+        (folder / "tokenizer.json").unlink()
+    else:
+        _edit(folder / "config.json", position_embedding_type="relative_key")
+    assert reason in (unsupported(folder) or "")
+    if change == "cls-pooling":  # served, by the library, with the folder's own pooling
+        encoder = SentenceTransformerEncoder(folder)
+        assert not isinstance(encoder._model(), BertMeanPooling)
+        cls = encoder.encode([LONG])[0]
+        mean = SentenceTransformerEncoder().encode([LONG])[0]
+        assert float(cls @ mean) < 0.99
+
+
+def test_weights_saved_under_a_bert_prefix_are_read(tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    folder = _copy(tmp_path)
+    weights = load_file(str(folder / "model.safetensors"))
+    save_file({f"bert.{k}": v for k, v in weights.items()}, str(folder / "model.safetensors"))
+    encoder = SentenceTransformerEncoder(folder)
+    assert isinstance(encoder._model(), BertMeanPooling)
+    assert float(encoder.encode([LONG])[0] @ SentenceTransformerEncoder().encode([LONG])[0]) \
+        > 0.9999
+
+
+def test_broken_weights_in_a_readable_folder_are_a_clear_error(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    assert unsupported(folder) is None
+    with pytest.raises(EncoderUnavailable, match="cannot load the text encoder") as info:
+        SentenceTransformerEncoder(folder).encode(["x"])
+    assert info.value.to_dict()["field"] == "embedding_model_path"
+
+
+def test_a_token_limit_beyond_the_model_is_a_clear_error(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder / "config.json", max_position_embeddings=32)
+    with pytest.raises(EncoderUnavailable, match="at most 32 tokens, not 64"):
+        SentenceTransformerEncoder(folder, max_tokens=64).encode(["x"])
+
+
+def test_an_unknown_runtime_names_the_setting() -> None:
+    with pytest.raises(EncoderUnavailable, match="unknown encoder runtime 'onnx'") as info:
+        SentenceTransformerEncoder(runtime="onnx").encode(["x"])
+    assert info.value.to_dict()["field"] == "embedding_runtime"
