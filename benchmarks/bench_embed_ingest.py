@@ -13,7 +13,8 @@ indexes the products and then computes their text embeddings (`--no-embed` skips
   Then the same file is ingested again into the same folder (it must encode nothing) and
   `discovery embed` run on it (it must encode nothing either).
 * ``sweep``: encoder settings (``DISCOVERY_EMBEDDING_BATCH_SIZE`` 16/32/64/128, one thread
-  instead of one per core, float32 instead of bfloat16, 48 or 32 word pieces instead of 64)
+  instead of one per core, float32 instead of bfloat16, 48 or 32 word pieces instead of 64,
+  sentence-transformers instead of the lean runtime; model load seconds of each)
   on the texts of the same ``sweep-size`` products, each in a process of its own that loads
   and warms the model first and then encodes them in `embed_products`' chunks (model load
   not timed), the settings in a rotating order, ``runs`` rounds, each compared with the
@@ -152,9 +153,11 @@ SWEEP = {  # besides the batch sizes (each at the default batch size); name: env
     "float32": {"DISCOVERY_EMBEDDING_DTYPE": "float32"},
     "tokens_48": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "48"},
     "tokens_32": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "32"},
+    "sentence_transformers": {"DISCOVERY_EMBEDDING_RUNTIME": "sentence-transformers"},
 }
-"""One thread instead of one per core, float32 instead of bfloat16, and shorter product texts
-(the first 48 or 32 word pieces instead of 64: fewer operations, less of the text)."""
+"""One thread instead of one per core, float32 instead of bfloat16, shorter product texts
+(the first 48 or 32 word pieces instead of 64: fewer operations, less of the text), and
+sentence-transformers instead of the lean BERT runtime (embeddings/bert.py)."""
 
 
 def encode_worker(data_dir: Path, n: int) -> None:
