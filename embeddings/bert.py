@@ -6,9 +6,11 @@ Why it exists (``python benchmarks/bench_embed_ingest.py``, the sweep's ``runtim
 * Loading: ``import sentence_transformers`` pulls in transformers, scikit-learn, SciPy and
   torch's compiler stack, ~3.3 s of a ~4 s model load; this runtime needs torch, safetensors
   and tokenizers only (~1.3 s). An ingest of 10,000 products takes ~35 s in all.
-* Encoding: the three attention projections are one matrix product, attention is two
-  batched products and a softmax (at 64 word pieces and 32-wide heads faster than the fused
-  attention kernel), and a batch without padding skips the mask. ~15 % more texts per second.
+* Encoding: the weights are packed once for oneDNN and the GELU is fused into its product
+  (:func:`packing_works`; plain ``F.linear`` where torch lacks those operators), the three
+  attention projections are one product, attention is two batched products and a softmax
+  (at 64 word pieces and 32-wide heads faster than the fused attention kernel), and a batch
+  without padding skips the mask: ~25 % more texts per second than sentence-transformers.
 
 It computes what sentence-transformers computes for such a folder (word-piece tokens cut
 at the token limit, [CLS]/[SEP], BERT layers, the mean over the real tokens): vectors agree
@@ -68,6 +70,61 @@ def unsupported(path: Path) -> str | None:
     return None
 
 
+_PACKING: dict[Any, bool] = {}
+_ROWS_HINT = 4096
+"""Rows per product the packed weights are laid out for (64 texts x 64 word pieces); any
+other count works, a query's few rows too."""
+
+
+def packing_works(dtype: Any) -> bool:
+    """Whether this torch has oneDNN's linear with weights packed once and GELU fused (the
+    operators ``torch.compile`` uses on the CPU: ~12 % faster products, ~27 % with the GELU,
+    3x in float32) and it computes what ``F.linear`` does; checked once per dtype."""
+    if dtype not in _PACKING:
+        import torch
+
+        functional = torch.nn.functional
+        try:
+            generator = torch.Generator().manual_seed(0)
+            weight = torch.randn(24, 16, generator=generator).to(dtype)
+            bias = torch.randn(24, generator=generator).to(dtype)
+            x = torch.randn(5, 16, generator=generator).to(dtype)
+            packed = torch.ops.mkldnn._reorder_linear_weight(weight, _ROWS_HINT)
+            plain = torch.ops.mkldnn._linear_pointwise(x, packed, bias, "none", [], "")
+            fused = torch.ops.mkldnn._linear_pointwise(x, packed, bias, "gelu", [], "none")
+            expected = functional.linear(x, weight, bias)
+            tolerance = 0.05 if dtype == torch.bfloat16 else 1e-4
+            _PACKING[dtype] = bool(
+                torch.allclose(plain.float(), expected.float(), atol=tolerance, rtol=tolerance)
+                and torch.allclose(fused.float(), functional.gelu(expected).float(),
+                                   atol=tolerance, rtol=tolerance))
+        except (AttributeError, RuntimeError, NotImplementedError):
+            _PACKING[dtype] = False
+    return _PACKING[dtype]
+
+
+class _Dense:
+    """``x Wᵀ + b`` (then GELU where asked): oneDNN with the weight packed once where
+    :func:`packing_works`, ``F.linear`` otherwise."""
+
+    def __init__(self, weight: Any, bias: Any, packed: bool) -> None:
+        import torch
+
+        self._ops = torch.ops.mkldnn if packed else None
+        self._functional = torch.nn.functional
+        self.weight = torch.ops.mkldnn._reorder_linear_weight(weight, _ROWS_HINT) if packed \
+            else weight
+        self.bias = bias
+
+    def __call__(self, x: Any, *, gelu: bool = False) -> Any:
+        if self._ops is not None:
+            return self._ops._linear_pointwise(x, self.weight, self.bias,
+                                               "gelu" if gelu else "none", [],
+                                               "none" if gelu else "")
+        y = self._functional.linear(x, self.weight, self.bias)
+        return self._functional.gelu(y) if gelu else y
+
+
 class BertMeanPooling:
     """BERT + mean pooling on the CPU, inference only; thread-safe (no state changes after
     loading). ``encode(texts)`` returns float32 rows, not yet normalised."""
@@ -96,18 +153,20 @@ class BertMeanPooling:
         self.position = w("embeddings.position_embeddings.weight")
         self.token_type = w("embeddings.token_type_embeddings.weight")[0]
         self.norm = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
+        self.packed = packing_works(self.dtype)
         self.layers = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
             q, k, v, out, norm1, inner, down, norm2 = (p + n for n in _LAYER)
             self.layers.append((
-                torch.cat([w(q + ".weight"), w(k + ".weight"), w(v + ".weight")]),
-                torch.cat([w(q + ".bias"), w(k + ".bias"), w(v + ".bias")]),
-                w(out + ".weight"), w(out + ".bias"),
-                w(norm1 + ".weight"), w(norm1 + ".bias"),
-                w(inner + ".weight"), w(inner + ".bias"),
-                w(down + ".weight"), w(down + ".bias"),
-                w(norm2 + ".weight"), w(norm2 + ".bias")))
+                _Dense(torch.cat([w(q + ".weight"), w(k + ".weight"), w(v + ".weight")]),
+                       torch.cat([w(q + ".bias"), w(k + ".bias"), w(v + ".bias")]),
+                       self.packed),
+                _Dense(w(out + ".weight"), w(out + ".bias"), self.packed),
+                (w(norm1 + ".weight"), w(norm1 + ".bias")),
+                _Dense(w(inner + ".weight"), w(inner + ".bias"), self.packed),
+                _Dense(w(down + ".weight"), w(down + ".bias"), self.packed),
+                (w(norm2 + ".weight"), w(norm2 + ".bias"))))
         self.lowercase = bool((_json(path / "sentence_bert_config.json") or {})
                               .get("do_lower_case", False))
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -145,9 +204,8 @@ class BertMeanPooling:
                     batch, 1, 1, length).expand(batch, heads, 1, length).reshape(
                     batch * heads, 1, length)
             scale = head ** -0.5
-            for (qkv_w, qkv_b, out_w, out_b, n1_w, n1_b, in_w, in_b, down_w, down_b,
-                 n2_w, n2_b) in self.layers:
-                qkv = functional.linear(x, qkv_w, qkv_b).view(
+            for attend, out, norm1, inner, down, norm2 in self.layers:
+                qkv = attend(x).view(
                     batch, length, 3, heads, head).permute(2, 0, 3, 1, 4)
                 q, k, v = (qkv[i].reshape(batch * heads, length, head) for i in range(3))
                 if padding is None:
@@ -156,11 +214,9 @@ class BertMeanPooling:
                     scores = torch.baddbmm(padding, q, k.transpose(1, 2), alpha=scale)
                 context = torch.bmm(torch.softmax(scores, dim=-1), v).view(
                     batch, heads, length, head).permute(0, 2, 1, 3).reshape(batch * length, width)
-                x = functional.layer_norm(functional.linear(context, out_w, out_b).add_(x),
-                                          (width,), n1_w, n1_b, self.eps)
-                inner = functional.gelu(functional.linear(x, in_w, in_b))
-                x = functional.layer_norm(functional.linear(inner, down_w, down_b).add_(x),
-                                          (width,), n2_w, n2_b, self.eps)
+                x = functional.layer_norm(out(context).add_(x), (width,), *norm1, self.eps)
+                x = functional.layer_norm(down(inner(x, gelu=True)).add_(x), (width,), *norm2,
+                                          self.eps)
             tokens = x.view(batch, length, width).float()
             weights = mask.unsqueeze(-1).float()
             pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)

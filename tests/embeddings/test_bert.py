@@ -141,3 +141,39 @@ def test_an_unknown_runtime_names_the_setting() -> None:
     with pytest.raises(EncoderUnavailable, match="unknown encoder runtime 'onnx'") as info:
         SentenceTransformerEncoder(runtime="onnx").encode(["x"])
     assert info.value.to_dict()["field"] == "embedding_runtime"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_packed_weights_compute_what_plain_products_do(monkeypatch: pytest.MonkeyPatch,
+                                                       dtype: str) -> None:
+    import torch
+
+    from embeddings import bert
+
+    path = Path(default_model_path())
+    packed = BertMeanPooling(path, dtype=dtype, max_tokens=64)
+    assert packed.packed  # this torch and CPU have oneDNN's packed linear
+    monkeypatch.setitem(bert._PACKING, getattr(torch, dtype), False)
+    plain = BertMeanPooling(path, dtype=dtype, max_tokens=64)
+    assert not plain.packed
+    a, b = packed.encode(TEXTS), plain.encode(TEXTS)
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    b /= np.linalg.norm(b, axis=1, keepdims=True)
+    assert (a * b).sum(axis=1).min() > (0.99999 if dtype == "float32" else 0.9995)
+
+
+def test_without_the_packed_operators_plain_products_serve(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    import torch
+
+    from embeddings import bert
+
+    def missing(*args: object) -> None:
+        raise RuntimeError("no such operator")
+
+    monkeypatch.setattr(bert, "_PACKING", {})
+    monkeypatch.setattr(torch.ops.mkldnn, "_reorder_linear_weight", missing)
+    assert bert.packing_works(torch.float32) is False
+    model = BertMeanPooling(Path(default_model_path()), dtype="float32", max_tokens=64)
+    assert not model.packed
+    assert model.encode(["cordless drill"]).shape == (1, 384)
