@@ -9,12 +9,12 @@ Why it looks the way it does:
   before the libraries load, so a bad path fails at once instead of trying the network.
 * What runs the model: for BERT folders with mean pooling (the default among them) the lean
   runtime of :mod:`embeddings.bert` (torch, safetensors and tokenizers only: the model loads
-  in ~1 s instead of ~4 s and encodes ~15 % faster, same vectors); sentence-transformers for
+  in ~1 s instead of ~4 s and encodes ~30 % faster, same vectors); sentence-transformers for
   any other folder, or always with ``DISCOVERY_EMBEDDING_RUNTIME=sentence-transformers``.
 * torch (and sentence-transformers where needed) load lazily, on the first encode, once per
   process and model (a module-level cache under a lock: a second encoder of the same model
-  shares the weights). A missing package or a bad path raises :class:`EncoderUnavailable` (a 503 with
-  what to install or configure), never an ImportError trace.
+  shares the weights). A missing package or a bad path raises :class:`EncoderUnavailable`
+  (a 503 with what to install or configure), never an ImportError trace.
 * ``OMP_WAIT_POLICY=PASSIVE`` is set before torch loads. With OpenMP's default (spinning)
   policy and two threads, a query encoding took 500 ms at p95 instead of 17 ms whenever the
   other core was busy (tests, the search engine, another request): the thread that has to
