@@ -265,6 +265,10 @@ class ServedEmbeddings:
         found: dict[str, float] = self._parts()[1].scores(vector, skus)
         return found
 
+    def vectors(self, skus: Sequence[str]) -> np.ndarray:
+        found: np.ndarray = self._parts()[1].vectors(skus)
+        return found
+
 
 class ClusterEmbeddings(ServedEmbeddings):
     """Semantic retrieval on Elasticsearch: the query is encoded here, the product vectors
@@ -288,6 +292,15 @@ class ClusterEmbeddings(ServedEmbeddings):
         self._parts()  # loaded, and the vector sync kept going
         found: list[tuple[str, float]] = self.backend.nearest(plan, vector, k)
         return found
+
+    def vectors(self, skus: Sequence[str]) -> np.ndarray:
+        """The products' vectors from the catalog store, which the cluster's are synced from
+        (the index does not return them)."""
+        from embeddings.vectors import decode_rows
+
+        encoder = self._parts()[0]
+        rows = self.store.get_embeddings(encoder.model_id, list(skus))
+        return decode_rows([rows[s] for s in skus if s in rows], encoder.dim)
 
 
 class ClusterImages(ServedImages):

@@ -313,6 +313,13 @@ class TimedSemantic:
         finally:
             self.timings.add("similarities", t0)
 
+    def vectors(self, skus: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.vectors(skus)
+        finally:
+            self.timings.add("feedback_vectors", t0)
+
 
 class InProcessHybrid:
     """A SearchService over the same index and the saved vectors, its hybrid path timed part

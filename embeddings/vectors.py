@@ -177,6 +177,14 @@ class VectorIndex:
             row = self._rows.get(sku)
             return None if row is None else np.array(self._matrix[row])
 
+    def vectors(self, skus: Iterable[str]) -> np.ndarray:
+        """The vectors of these SKUs that have one, in the order given (``(n, dim)``; unknown
+        SKUs are left out), e.g. the top results of a search fed back into its query."""
+        with self._lock.read():
+            rows = [r for s in skus if (r := self._rows.get(s)) is not None]
+            return np.array(self._matrix[rows], dtype=np.float32) if rows else \
+                np.zeros((0, self.dim), dtype=np.float32)
+
     def _query(self, query: np.ndarray) -> np.ndarray:
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         if q.shape[0] != self.dim:

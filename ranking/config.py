@@ -106,7 +106,8 @@ class SearchConfig:
                                field="ranking.all_words_bonus")
         hybrid = _section(data, "hybrid", {"enabled": bool, "fusion": str, "rrf_k": float,
                                            "semantic_weight": float, "candidates": int,
-                                           "min_similarity": float}, source)
+                                           "min_similarity": float, "feedback": int,
+                                           "feedback_weight": float}, source)
         rules = TypoRules(**typo)
         if not 1 <= rules.one_typo_from <= rules.two_typos_from:
             raise InvalidInput(f"{source}: [typo] needs 1 <= one_typo_from <= two_typos_from",

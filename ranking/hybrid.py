@@ -5,6 +5,11 @@ finds the products closest in meaning, which are checked against the same filter
 by the backend; the two ranked lists are fused by reciprocal rank (``rrf``) or by a weighted
 blend of normalised scores (``blend``), configured in the search configuration's
 ``[hybrid]`` table. Queries that name a part number stay lexical.
+
+With ``feedback = n`` the embeddings of the first ``n`` fused results are added to the
+query's (Rocchio's pseudo-relevance feedback on the vectors) and the semantic side runs once
+more with that vector: a short query such as "safety gloves" then also reaches the products
+that sit near what it found first, whatever words they use.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from catalog.errors import BackendUnavailable, InvalidInput
 from indexer.plan import Hit, SearchPlan
 
 FUSIONS = ("rrf", "blend")
+MAX_FEEDBACK = 20
+MAX_FEEDBACK_WEIGHT = 10.0
 
 
 class SemanticUnavailable(BackendUnavailable):
@@ -36,6 +43,8 @@ class HybridConfig:
     # in "blend": the share of the semantic score, 0..1
     candidates: int = 100  # products taken from each list before fusing
     min_similarity: float = 0.0  # semantic candidates below this cosine are left out
+    feedback: int = 0  # the first n fused results' embeddings join the query's (0: off)
+    feedback_weight: float = 0.5  # their mean's weight next to the query's own vector (1)
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -52,6 +61,13 @@ class HybridConfig:
         if not -1.0 <= self.min_similarity <= 1.0:
             raise InvalidInput("[hybrid] min_similarity is a cosine, -1..1",
                                field="hybrid.min_similarity")
+        if not 0 <= self.feedback <= MAX_FEEDBACK:
+            raise InvalidInput(f"[hybrid] feedback must be between 0 and {MAX_FEEDBACK} "
+                               "(results whose embeddings join the query's)",
+                               field="hybrid.feedback")
+        if not 0.0 <= self.feedback_weight <= MAX_FEEDBACK_WEIGHT:
+            raise InvalidInput(f"[hybrid] feedback_weight must be between 0 and "
+                               f"{MAX_FEEDBACK_WEIGHT:g}", field="hybrid.feedback_weight")
 
 
 class SemanticIndex(Protocol):
@@ -63,6 +79,8 @@ class SemanticIndex(Protocol):
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
 
     def similarities(self, vector: np.ndarray, skus: Sequence[str]) -> dict[str, float]: ...
+
+    def vectors(self, skus: Sequence[str]) -> np.ndarray: ...
 
 
 @runtime_checkable
@@ -93,6 +111,20 @@ class EmbeddingSearch:
     def similarities(self, vector: np.ndarray, skus: Sequence[str]) -> dict[str, float]:
         found: dict[str, float] = self.index.scores(vector, skus)
         return found
+
+    def vectors(self, skus: Sequence[str]) -> np.ndarray:
+        found: np.ndarray = self.index.vectors(skus)
+        return found
+
+
+def feedback_vector(query: np.ndarray, found: np.ndarray, weight: float) -> np.ndarray | None:
+    """The query's vector moved towards the mean of ``found`` (the vectors of its first
+    results, one per row) by ``weight``, of unit length; None when there is nothing to add."""
+    if found.shape[0] == 0 or weight <= 0:
+        return None
+    moved = np.asarray(query, dtype=np.float32) + np.float32(weight) * found.mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    return None if norm == 0.0 else (moved / norm).astype(np.float32)
 
 
 def fuse(lexical: list[Hit], semantic: list[tuple[Hit, float]], config: HybridConfig,

@@ -45,6 +45,7 @@ from ranking.hybrid import (
     HybridConfig,
     SemanticIndex,
     SemanticUnavailable,
+    feedback_vector,
     fuse,
 )
 from ranking.query import every_word, parse_text, relaxed
@@ -503,20 +504,25 @@ class _HybridView:
                             engine_ms=result.engine_ms, facets_strict=result.facets_strict,
                             strict_total=result.strict_total)
 
-    def _neighbours(self, k: int, plan: SearchPlan) -> tuple[np.ndarray, list[tuple[str, float]]]:
-        vector = self.semantic.query_vector(self.query)
+    def _neighbours(self, vector: np.ndarray, k: int, plan: SearchPlan
+                    ) -> list[tuple[str, float]]:
         if isinstance(self.semantic, FilteredNeighbours):  # the engine filters as it searches
-            return vector, self.semantic.nearest_within(plan, vector, self.config.candidates)
-        return vector, self.semantic.nearest(vector, k)
+            return self.semantic.nearest_within(plan, vector, self.config.candidates)
+        return self.semantic.nearest(vector, k)
+
+    def _encode_and_search(self, k: int, plan: SearchPlan
+                           ) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        vector = self.semantic.query_vector(self.query)
+        return vector, self._neighbours(vector, k, plan)
 
     def _fused(self, plan: SearchPlan) -> tuple[SearchResult, list[Hit]]:
         cfg = self.config
         depth = max(cfg.candidates, plan.offset + plan.limit)
         narrowed = bool(plan.filters or plan.fixed_filters or plan.exclude_skus or plan.skip_skus
                         or plan.assortment)
+        k = cfg.candidates * (4 if narrowed else 1)
         # the query's embedding and its neighbours while the lexical search runs
-        pending = _POOL.submit(self._neighbours, cfg.candidates * (4 if narrowed else 1),
-                               dataclasses.replace(plan))
+        pending = _POOL.submit(self._encode_and_search, k, dataclasses.replace(plan))
         lexical = self.backend.search(dataclasses.replace(plan, offset=0, limit=depth))
         started = time.perf_counter()
         try:
@@ -527,30 +533,56 @@ class _HybridView:
         if lexical.hits and lexical.hits[0].part_number_match:  # a part number: stay exact
             self.used_semantic = False
             return lexical, lexical.hits
-        near = [(sku, cos) for sku, cos in neighbours if cos >= cfg.min_similarity]
-        semantic: list[tuple[Hit, float]] = []
-        facets, strict = lexical.facets, lexical.facets_strict
-        if near:  # the same filters, rules and hidden products as the lexical search
-            checked = self.backend.search(SearchPlan(
-                filters=[*plan.filters, TermsFilter("sku", tuple(s for s, _ in near))],
-                fixed_filters=plan.fixed_filters, assortment=plan.assortment,
-                customer_prices=plan.customer_prices,
-                exclude_skus=plan.exclude_skus + plan.skip_skus, limit=len(near),
-                popularity_boost=False, facets=plan.facets if lexical.total == 0 else []))
-            found = {hit.sku: hit for hit in checked.hits}
-            semantic = [(found[s], cos) for s, cos in near if s in found][: cfg.candidates]
-            if lexical.total == 0:
-                facets, strict = checked.facets, False
-        similarity = (self.semantic.similarities(vector, [h.sku for h in lexical.hits])
-                      if cfg.fusion == "blend" else None)
-        fused = fuse(lexical.hits, semantic, cfg, similarity)
+        checked: dict[str, Hit | None] = {}  # semantic neighbours the filters let through
+        fused, semantic, facets = self._round(plan, lexical, vector, neighbours, checked)
+        if cfg.feedback and fused:
+            try:
+                moved = feedback_vector(
+                    vector, self.semantic.vectors([h.sku for h in fused[: cfg.feedback]]),
+                    cfg.feedback_weight)
+                if moved is not None:
+                    fused, semantic, facets = self._round(
+                        plan, lexical, moved, self._neighbours(moved, k, plan), checked)
+            except SemanticUnavailable:  # keep the first round's results
+                pass
         seen = {h.sku for h in lexical.hits}
         extra = sum(hit.sku not in seen for hit, _ in semantic)
         self.used_semantic = True
         engine_ms = lexical.engine_ms + (time.perf_counter() - started) * 1000
+        strict = lexical.facets_strict and facets is lexical.facets  # not the semantic ones
         return SearchResult(total=lexical.total + extra, hits=[], facets=facets,
                             engine_ms=engine_ms, facets_strict=strict,
                             strict_total=lexical.strict_total if strict else None), fused
+
+    def _round(self, plan: SearchPlan, lexical: SearchResult, vector: np.ndarray,
+               neighbours: list[tuple[str, float]], checked: dict[str, Hit | None]
+               ) -> tuple[list[Hit], list[tuple[Hit, float]], dict[str, FacetResult]]:
+        """The fused list for one query vector, the semantic candidates in it and the facets.
+        Neighbours are checked by the engine against the plan's filters and rules, each SKU
+        once per query (``checked`` remembers the verdicts across rounds)."""
+        cfg = self.config
+        near = [(sku, cos) for sku, cos in neighbours if cos >= cfg.min_similarity]
+        facets = lexical.facets
+        unchecked = tuple(s for s, _ in near if s not in checked)
+        if unchecked or (near and lexical.total == 0):
+            # the same filters, rules and hidden products as the lexical search; with no
+            # lexical match the facets describe these (all of them, asked again)
+            ask = tuple(s for s, _ in near) if lexical.total == 0 else unchecked
+            found = self.backend.search(SearchPlan(
+                filters=[*plan.filters, TermsFilter("sku", ask)],
+                fixed_filters=plan.fixed_filters, assortment=plan.assortment,
+                customer_prices=plan.customer_prices,
+                exclude_skus=plan.exclude_skus + plan.skip_skus, limit=len(ask),
+                popularity_boost=False, facets=plan.facets if lexical.total == 0 else []))
+            allowed = {hit.sku: hit for hit in found.hits}
+            checked.update({s: allowed.get(s) for s in ask})
+            if lexical.total == 0:
+                facets = found.facets
+        semantic = [(hit, cos) for s, cos in near if (hit := checked.get(s)) is not None
+                    ][: cfg.candidates]
+        similarity = (self.semantic.similarities(vector, [h.sku for h in lexical.hits])
+                      if cfg.fusion == "blend" else None)
+        return fuse(lexical.hits, semantic, cfg, similarity), semantic, facets
 
 
 def _own_prices(prices: CustomerPrices | None, skus: list[str]) -> list[float | None]:

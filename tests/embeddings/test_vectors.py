@@ -87,6 +87,11 @@ def test_updates_and_deletes_keep_it_exact() -> None:
     assert np.array_equal(index.vector(some), truth[some]) and index.vector("UNKNOWN") is None
     scores = index.scores(truth[some], [some, "UNKNOWN"])
     assert list(scores) == [some] and abs(scores[some] - 1.0) < 1e-5
+    first, second = list(truth)[:2]
+    rows = index.vectors([second, "UNKNOWN", first])  # in the order asked, unknown left out
+    assert rows.shape == (2, DIM) and rows.dtype == np.float32
+    assert np.array_equal(rows, np.stack([truth[second], truth[first]]))
+    assert index.vectors(["UNKNOWN"]).shape == (0, DIM)
 
 
 def test_bad_shapes_are_refused() -> None:

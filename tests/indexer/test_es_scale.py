@@ -539,10 +539,41 @@ class _Encoder:
     def similarities(self, vector: np.ndarray, skus: Any) -> dict[str, float]:
         return self.backend.similarities(vector.tolist(), skus)
 
+    def vectors(self, skus: Any) -> np.ndarray:  # the first results' vectors, for feedback
+        return np.eye(DIMS, dtype=np.float32)[: len(skus)]
+
     def nearest_within(self, plan: SearchPlan, vector: np.ndarray, k: int
                        ) -> list[tuple[str, float]]:
         self.asked.append(plan)
         return self.backend.nearest(plan, vector.tolist(), k)
+
+
+class _StoredModel:
+    """An encoder that is only a model id and a size (the vectors are in the store)."""
+
+    model_id, dim = MODEL, DIMS
+
+    def load(self) -> _StoredModel:
+        return self
+
+
+def test_feedback_vectors_come_from_the_store_the_cluster_is_synced_from(
+        cluster: FakeCluster, url: str, store: CatalogStore, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import embeddings
+    from api.container import ClusterEmbeddings
+    from catalog.settings import Settings
+
+    store.upsert(RECORDS)
+    expected = embed(store, ["V-0", "V-1", "V-2"])  # V-3 has no vector
+    backend = make(url)
+    backend.attach_vectors(store, lambda: MODEL)
+    backend.rebuild([RECORDS])
+    monkeypatch.setattr(embeddings, "get_encoder", lambda settings: _StoredModel())
+    served = ClusterEmbeddings(Settings(data_dir=tmp_path), store, backend)
+    rows = served.vectors(["V-2", "V-3", "V-0"])
+    assert rows.shape == (2, DIMS)
+    assert np.allclose(rows, [expected["V-2"], expected["V-0"]])
 
 
 def _hits(*skus: str) -> dict[str, Any]:
@@ -560,19 +591,24 @@ def test_hybrid_search_takes_its_neighbours_from_the_cluster(cluster: FakeCluste
     backend.rebuild([RECORDS])
     semantic = _Encoder(backend)
     service = SearchService(backend, Settings(), load_config("hybrid"), semantic=semantic)
-    cluster.knn_responses = [json.loads((RESPONSES / "knn.json").read_text())]
-    cluster.search_responses = [  # the lexical hits, the neighbours' check, their cosines
-        _hits("V-1"), _hits("V-2", "V-0"),
-        json.loads((RESPONSES / "similarities.json").read_text())]
+    assert load_config("hybrid").hybrid.feedback  # two rounds: the query, then with feedback
+    knn_response = json.loads((RESPONSES / "knn.json").read_text())
+    similarities = json.loads((RESPONSES / "similarities.json").read_text())
+    cluster.knn_responses = [knn_response, knn_response]
+    cluster.search_responses = [  # the lexical hits, the neighbours' check, their cosines,
+        _hits("V-1"), _hits("V-2", "V-0"), similarities, similarities]  # (no second check)
     cluster.requests.clear()
     found = service.search(SearchRequest(q="hex bolt", filters=["brand:Fastek"], facets=[]))
     assert found["retrieval"] == "hybrid"
     # the lexical hit fused with the cluster's neighbours that passed the check
     assert sorted(h["sku"] for h in found["hits"]) == ["V-0", "V-1", "V-2"]
-    (plan,) = semantic.asked  # the plan itself: the kNN filter is the lexical filter
-    knn = next(b for _, _, b in cluster.requests if b and "knn" in b)
-    assert knn["knn"]["filter"] == {"terms": {"brand": ["Fastek"]}}
-    assert knn["knn"]["k"] == load_config("hybrid").hybrid.candidates
+    assert len(semantic.asked) == 2  # the plan itself: the kNN filter is the lexical filter
+    first, second = (b["knn"] for _, _, b in cluster.requests if b and "knn" in b)
+    for knn in (first, second):
+        assert knn["filter"] == {"terms": {"brand": ["Fastek"]}}
+        assert knn["k"] == load_config("hybrid").hybrid.candidates
+    assert first["query_vector"] != second["query_vector"]  # moved towards the first results
+    assert not cluster.search_responses and not cluster.knn_responses
 
 
 def test_publishing_in_the_console_sends_the_synonym_set(cluster: FakeCluster, url: str,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from catalog.errors import InvalidInput
@@ -15,7 +16,7 @@ from catalog.settings import Settings
 from indexer.plan import Hit
 from indexer.tantivy_backend import TantivyBackend
 from ranking.config import SearchConfig, load_config
-from ranking.hybrid import EmbeddingSearch, HybridConfig, fuse
+from ranking.hybrid import EmbeddingSearch, HybridConfig, feedback_vector, fuse
 from ranking.service import SearchRequest, SearchService
 from tests.factories import make_record
 
@@ -54,6 +55,11 @@ def test_blend_mixes_normalised_lexical_scores_with_cosines() -> None:
     ({"min_similarity": 2}, "hybrid.min_similarity"),
     ({"enabled": "yes"}, "hybrid.enabled"),
     ({"k": 3}, "hybrid.k"),
+    ({"feedback": -1}, "hybrid.feedback"),
+    ({"feedback": 21}, "hybrid.feedback"),
+    ({"feedback": 2.5}, "hybrid.feedback"),
+    ({"feedback_weight": -0.5}, "hybrid.feedback_weight"),
+    ({"feedback_weight": 11}, "hybrid.feedback_weight"),
 ])
 def test_bad_hybrid_settings_name_the_key(values: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as info:
@@ -67,7 +73,7 @@ def test_the_shipped_hybrid_configuration_is_lexical_plus_semantic_and_the_defau
     assert hybrid.to_dict()["fields"] == lexical.to_dict()["fields"]
     assert hybrid.to_dict()["ranking"] == lexical.to_dict()["ranking"]
     assert load_config("default").to_dict() | {"name": "hybrid"} == hybrid.to_dict() | {
-        "version": 3, "description": load_config("default").description}
+        "version": 4, "description": load_config("default").description}
 
 
 CATALOG = [
@@ -100,7 +106,9 @@ def semantic() -> EmbeddingSearch:
 def service(tmp_path: Path, semantic: EmbeddingSearch) -> SearchService:
     backend = TantivyBackend(tmp_path / "index", reload_interval_s=0)
     backend.rebuild([CATALOG])
-    config = replace(load_config("hybrid"), hybrid=HybridConfig(enabled=True, candidates=3))
+    shipped = load_config("hybrid")
+    assert shipped.hybrid.feedback  # the behaviour below holds with the feedback round
+    config = replace(shipped, hybrid=replace(shipped.hybrid, candidates=3))
     return SearchService(backend, Settings(), config, semantic=semantic)
 
 
@@ -141,3 +149,64 @@ def test_lexical_matches_keep_their_place(service: SearchService) -> None:
     assert body["retrieval"] == "hybrid"
     assert _skus(body)[0] == "D1"  # first in both lists
     assert "D2" in _skus(body)[:3]
+
+
+def test_feedback_vector_moves_the_query_towards_its_first_results() -> None:
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    found = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    moved = feedback_vector(query, found, 1.0)
+    assert moved is not None
+    assert moved == pytest.approx(np.array([1.0, 0.5, 0.5]) / np.sqrt(1.5))
+    assert float(np.linalg.norm(moved)) == pytest.approx(1.0)
+    assert feedback_vector(query, found[:0], 1.0) is None  # no result has a vector
+    assert feedback_vector(query, found, 0.0) is None
+
+
+class _FixedEncoder:
+    """Hand-placed vectors, so the geometry is known: the query points along x."""
+
+    model_id, dim = "fixed", 3
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.tile(np.array([1.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
+
+
+# A matches the words and lies between the query and B; C is nearer the query than B.
+VECTORS = {"A": [0.6, 0.8, 0.0], "B": [0.0, 1.0, 0.0], "C": [0.7, 0.0, 0.714]}
+
+
+def _placed_service(tmp_path: Path, **hybrid: Any) -> SearchService:
+    from embeddings import QueryEmbeddingCache, VectorIndex
+
+    records = [make_record("A", "Angle bracket zinc plated", brand="Fastek"),
+               make_record("B", "Corner brace zinc", brand="Braceworks"),
+               make_record("C", "Shelf support pin", brand="Fastek")]
+    backend = TantivyBackend(tmp_path / "index", reload_interval_s=0)
+    backend.rebuild([records])
+    index = VectorIndex("fixed", 3)
+    index.upsert(list(VECTORS), np.array(list(VECTORS.values()), dtype=np.float32))
+    semantic = EmbeddingSearch(_FixedEncoder(), index, QueryEmbeddingCache(10))
+    config = replace(load_config("hybrid"), hybrid=HybridConfig(
+        enabled=True, fusion="blend", semantic_weight=0.5, candidates=2, **hybrid))
+    return SearchService(backend, Settings(), config, semantic=semantic)
+
+
+def test_feedback_reaches_the_neighbours_of_the_first_results(tmp_path: Path) -> None:
+    plain = _placed_service(tmp_path / "plain", feedback=0)
+    # the query's own neighbours are C (0.70) and A (0.60): B (0.0) is not a candidate
+    assert _skus(plain.search(SearchRequest(q="angle bracket", facets=[]))) == ["A", "C"]
+    moved = _placed_service(tmp_path / "moved", feedback=1, feedback_weight=2.0)
+    body = moved.search(SearchRequest(q="angle bracket", facets=[]))
+    # query + 2 x A points between A and B: A 0.96, B 0.59, C 0.57; B replaces C
+    assert _skus(body) == ["A", "B"] and body["total"] == 2
+    assert body["retrieval"] == "hybrid"
+
+
+def test_feedback_neighbours_pass_the_same_filters_and_rules(tmp_path: Path) -> None:
+    service = _placed_service(tmp_path, feedback=1, feedback_weight=2.0)
+    hidden = replace(service.config, rules=load_config("hybrid").rules.parse(
+        [{"id": "no-b", "hide": ["B"]}], "test"))
+    ruled = SearchService(service.backend, service.settings, hidden, semantic=service.semantic)
+    assert "B" not in _skus(ruled.search(SearchRequest(q="angle bracket", facets=[])))
+    assert _skus(service.search(SearchRequest(q="angle bracket", facets=[],
+                                              filters=["brand:Fastek"]))) == ["A", "C"]
