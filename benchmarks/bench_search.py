@@ -23,7 +23,8 @@ cache misses: ``hybrid_search``) and once more on the same queries (cache hits:
 (``lexical_same_queries_alone``: what interleaving with hybrid searches costs them). Each
 run takes its own queries (distinct query texts, with two filters and six facets like the
 lexical workload). Beside them: the same hybrid searches
-in process, timed part by part (lexical retrieval, query encoding, vector search, checking the
+in process, timed part by part (lexical retrieval, query encoding, vector search, the feedback
+round's vectors and second vector search, checking the
 neighbours against the filters, fusion, the rest of the request); and, from a server of its
 own whose default is lexical, the vector index's memory per 100,000 products and the
 server's memory before and after its first hybrid searches (model and vectors loaded).
@@ -212,7 +213,7 @@ def run_once(server: Server, service: SearchService, searches: list, typed: list
 
 HYBRID = "hybrid"
 PARTS = ("lexical", "query_encoding", "vector_search", "verification", "similarities",
-         "fusion")
+         "fusion", "feedback_vectors", "feedback_search")
 
 
 def hybrid_pool(store: CatalogStore, n: int, seed: int) -> list[tuple[str, list[str]]]:
@@ -240,6 +241,7 @@ class Timings:
         self.ms = dict.fromkeys(PARTS, 0.0)
         self.lexical_end: float | None = None
         self.verification_start: float | None = None
+        self.searched = False  # the first vector search done (the next: the feedback round's)
 
     def add(self, part: str, t0: float) -> None:
         now = time.perf_counter()
@@ -259,7 +261,8 @@ class Timings:
         ms = self.ms
         path = {"lexical": ms["lexical"], "semantic_wait": self.semantic_wait(),
                 "verification": ms["verification"], "similarities": ms["similarities"],
-                "fusion": ms["fusion"]}
+                "fusion": ms["fusion"],
+                "feedback": ms["feedback_vectors"] + ms["feedback_search"]}
         path["rest_of_request"] = total - sum(path.values())
         return path
 
@@ -304,7 +307,8 @@ class TimedSemantic:
         try:
             return self.inner.nearest(vector, k)
         finally:
-            self.timings.add("vector_search", t0)
+            self.timings.add("feedback_search" if self.timings.searched else "vector_search", t0)
+            self.timings.searched = True
 
     def similarities(self, vector: Any, skus: Any) -> Any:
         t0 = time.perf_counter()

@@ -25,6 +25,9 @@ from indexer.plan import Hit, SearchPlan
 
 FUSIONS = ("rrf", "blend")
 MAX_FEEDBACK = 20
+FEEDBACK_POOL = 10
+"""The feedback round of the embedded vector index ranks the query's nearest FEEDBACK_POOL x
+``candidates`` products by the moved vector, instead of scanning every vector again."""
 MAX_FEEDBACK_WEIGHT = 10.0
 
 

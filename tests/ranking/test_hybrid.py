@@ -16,7 +16,13 @@ from catalog.settings import Settings
 from indexer.plan import Hit
 from indexer.tantivy_backend import TantivyBackend
 from ranking.config import SearchConfig, load_config
-from ranking.hybrid import EmbeddingSearch, HybridConfig, feedback_vector, fuse
+from ranking.hybrid import (
+    FEEDBACK_POOL,
+    EmbeddingSearch,
+    HybridConfig,
+    feedback_vector,
+    fuse,
+)
 from ranking.service import SearchRequest, SearchService
 from tests.factories import make_record
 
@@ -200,6 +206,17 @@ def test_feedback_reaches_the_neighbours_of_the_first_results(tmp_path: Path) ->
     # query + 2 x A points between A and B: A 0.96, B 0.59, C 0.57; B replaces C
     assert _skus(body) == ["A", "B"] and body["total"] == 2
     assert body["retrieval"] == "hybrid"
+
+
+def test_feedback_ranks_the_query_s_nearest_instead_of_scanning_again(tmp_path: Path) -> None:
+    service = _placed_service(tmp_path, feedback=1, feedback_weight=2.0)
+    asked: list[int] = []
+    semantic = service.semantic
+    assert isinstance(semantic, EmbeddingSearch)
+    scan = semantic.nearest
+    semantic.nearest = lambda vector, k: asked.append(k) or scan(vector, k)  # type: ignore
+    assert _skus(service.search(SearchRequest(q="angle bracket", facets=[]))) == ["A", "B"]
+    assert asked == [FEEDBACK_POOL * 2]  # one scan: the pool of the query's nearest
 
 
 def test_feedback_neighbours_pass_the_same_filters_and_rules(tmp_path: Path) -> None:
