@@ -74,8 +74,8 @@ class HybridConfig:
 
 
 class SemanticIndex(Protocol):
-    """What hybrid search needs of the embeddings: a query vector (cached) and the nearest
-    products by cosine, optionally among allowed SKUs only."""
+    """What hybrid search needs of the embeddings: a query vector (cached), the nearest
+    products by cosine, the cosines of given products, and their vectors (feedback)."""
 
     def query_vector(self, text: str) -> np.ndarray: ...
 
