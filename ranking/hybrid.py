@@ -6,8 +6,8 @@ by the backend; the two ranked lists are fused by reciprocal rank (``rrf``) or b
 blend of normalised scores (``blend``), configured in the search configuration's
 ``[hybrid]`` table. Queries that name a part number stay lexical.
 
-With ``feedback = n`` the embeddings of the first ``n`` fused results are added to the
-query's (Rocchio's pseudo-relevance feedback on the vectors) and the semantic side runs once
+With ``feedback = n`` the embeddings of the first ``n`` fused results that match a word of
+the query are added to the query's (Rocchio's pseudo-relevance feedback on the vectors) and the semantic side runs once
 more with that vector: a short query such as "safety gloves" then also reaches the products
 that sit near what it found first, whatever words they use.
 """
@@ -46,7 +46,7 @@ class HybridConfig:
     # in "blend": the share of the semantic score, 0..1
     candidates: int = 100  # products taken from each list before fusing
     min_similarity: float = 0.0  # semantic candidates below this cosine are left out
-    feedback: int = 0  # the first n fused results' embeddings join the query's (0: off)
+    feedback: int = 0  # the first n word-matching results' embeddings join the query's (0: off)
     feedback_weight: float = 0.5  # their mean's weight next to the query's own vector (1)
 
     def __post_init__(self) -> None:

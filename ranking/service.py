@@ -549,11 +549,13 @@ class _HybridView:
             return lexical, lexical.hits
         checked: dict[str, Hit | None] = {}  # semantic neighbours the filters let through
         fused, semantic, facets = self._round(plan, lexical, vector, neighbours[:k], checked)
-        if cfg.feedback and fused:
+        # feedback from the first results that match the query's words too: results found by
+        # meaning alone would feed the model's own mistakes back (no word matched: no feedback)
+        matched = {h.sku for h in lexical.hits}
+        top = [h.sku for h in fused if h.sku in matched][: cfg.feedback]
+        if cfg.feedback and top:
             try:
-                moved = feedback_vector(
-                    vector, self.semantic.vectors([h.sku for h in fused[: cfg.feedback]]),
-                    cfg.feedback_weight)
+                moved = feedback_vector(vector, self.semantic.vectors(top), cfg.feedback_weight)
                 if moved is not None:
                     fused, semantic, facets = self._round(
                         plan, lexical, moved, self._moved_neighbours(moved, k, plan, neighbours),

@@ -227,3 +227,16 @@ def test_feedback_neighbours_pass_the_same_filters_and_rules(tmp_path: Path) -> 
     assert "B" not in _skus(ruled.search(SearchRequest(q="angle bracket", facets=[])))
     assert _skus(service.search(SearchRequest(q="angle bracket", facets=[],
                                               filters=["brand:Fastek"]))) == ["A", "C"]
+
+
+def test_no_feedback_from_results_found_by_meaning_alone(tmp_path: Path) -> None:
+    service = _placed_service(tmp_path, feedback=1, feedback_weight=2.0)
+    semantic = service.semantic
+    assert isinstance(semantic, EmbeddingSearch)
+    fed: list[list[str]] = []
+    vectors = semantic.vectors
+    semantic.vectors = lambda skus: fed.append(list(skus)) or vectors(skus)  # type: ignore
+    body = service.search(SearchRequest(q="qwertzuiop", facets=[]))  # no word matches
+    assert body["retrieval"] == "hybrid" and _skus(body) == ["C", "A"] and fed == []
+    service.search(SearchRequest(q="angle bracket", facets=[]))
+    assert fed == [["A"]]  # the first result that matches the words
