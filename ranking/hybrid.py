@@ -7,9 +7,9 @@ blend of normalised scores (``blend``), configured in the search configuration's
 ``[hybrid]`` table. Queries that name a part number stay lexical.
 
 With ``feedback = n`` the embeddings of the first ``n`` fused results that match a word of
-the query are added to the query's (Rocchio's pseudo-relevance feedback on the vectors) and the semantic side runs once
-more with that vector: a short query such as "safety gloves" then also reaches the products
-that sit near what it found first, whatever words they use.
+the query are added to the query's (Rocchio's pseudo-relevance feedback on the vectors) and
+the semantic side runs once more with that vector: a short query such as "safety gloves"
+then also reaches the products that sit near what it found first, whatever words they use.
 """
 
 from __future__ import annotations
