@@ -562,8 +562,7 @@ class _HybridView:
                         checked)
             except SemanticUnavailable:  # keep the first round's results
                 pass
-        seen = {h.sku for h in lexical.hits}
-        extra = sum(hit.sku not in seen for hit, _ in semantic)
+        extra = sum(hit.sku not in matched for hit, _ in semantic)
         self.used_semantic = True
         engine_ms = lexical.engine_ms + (time.perf_counter() - started) * 1000
         strict = lexical.facets_strict and facets is lexical.facets  # not the semantic ones
