@@ -82,8 +82,8 @@ class TextEncoder(Protocol):
 # -- the text of a product ---------------------------------------------------------------
 
 PRODUCT_TEXT_MAX_CHARS = 700
-"""About 150 word pieces: more than the encoder's token limit (64 by default, up to 128 is
-sensible) reads, so that limit decides what is embedded, while tokenising stays cheap."""
+"""About 150 word pieces: more than the encoder's token limit (128 by default) reads, so that
+limit decides what is embedded, while tokenising stays cheap."""
 
 _MAX_ATTRIBUTES = 8
 _DESCRIPTION_CHARS = 400
@@ -389,7 +389,10 @@ class SentenceTransformerEncoder:
         """L2-normalised float32 vectors, one row per text, in the order given.
 
         Texts are encoded shortest first in batches of ``batch_size`` (less padding: the
-        batch's longest text sets its length) and put back in order.
+        batch's longest text sets its length) and put back in order. Shortest by word pieces
+        where the runtime counts them (the lean one: at 128 word pieces, padding fell from
+        13 % of the tokens encoded, sorted by characters, to 2 %, for 2 % more time spent
+        tokenising), else by characters.
         """
         size = max(1, batch_size or self.batch_size)
         n = len(texts)
@@ -397,7 +400,9 @@ class SentenceTransformerEncoder:
         if n == 0:
             return out
         model = self._model()
-        order = np.argsort([len(t) for t in texts], kind="stable")
+        count = getattr(model, "token_counts", None)
+        order = np.argsort(count(list(texts)) if count else [len(t) for t in texts],
+                           kind="stable")
         for start in range(0, n, size):
             rows = order[start : start + size]
             out[rows] = model.encode([texts[i] for i in rows])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from embeddings.bert import BertMeanPooling, unsupported
+from embeddings.bert import FUSED_ATTENTION_ABOVE, BertMeanPooling, unsupported
 from embeddings.encoder import EncoderUnavailable, SentenceTransformerEncoder, default_model_path
 
 LONG = ("Hex nut ISO 4032 M16 class 10, 100 pcs. Brand: Fixora. Category: Fasteners > Nuts. "
@@ -21,20 +22,27 @@ TEXTS = [LONG, LONG.upper(), "hex nut m8", "a", "", "Ünïcödé Straße 10 mm²
          "cordless drill 18 V " * 40, "safety gloves nitrile size 9, 100 pcs"]
 
 
-def _both(dtype: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray, SentenceTransformerEncoder]:
-    lean = SentenceTransformerEncoder(dtype=dtype, max_tokens=64)
-    library = SentenceTransformerEncoder(dtype=dtype, max_tokens=64,
-                                         runtime="sentence-transformers")
-    assert isinstance(lean._model(), BertMeanPooling)
-    assert not isinstance(library._model(), BertMeanPooling)
-    return lean.encode(texts), library.encode(texts), lean
-
-
+@pytest.mark.parametrize("max_tokens", [64, 128])
 @pytest.mark.parametrize("dtype, least", [("float32", 0.99999), ("bfloat16", 0.9995)])
-def test_the_lean_runtime_computes_what_sentence_transformers_does(dtype: str,
-                                                                   least: float) -> None:
-    # in one batch: padded (short texts beside long ones, cut at 64 tokens), and each alone
-    lean, library, encoder = _both(dtype, TEXTS)
+def test_the_lean_runtime_computes_what_sentence_transformers_does(
+        dtype: str, least: float, max_tokens: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    fused = torch.nn.functional.scaled_dot_product_attention
+    lengths: list[int] = []
+
+    def counted(q: Any, *args: Any, **kwargs: Any) -> Any:
+        lengths.append(int(q.shape[2]))
+        return fused(q, *args, **kwargs)
+
+    # in one batch: padded (short texts beside long ones, cut at the limit), and each alone
+    encoder = SentenceTransformerEncoder(dtype=dtype, max_tokens=max_tokens)
+    library = SentenceTransformerEncoder(dtype=dtype, max_tokens=max_tokens,
+                                         runtime="sentence-transformers").encode(TEXTS)
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention", counted)
+    lean = encoder.encode(TEXTS)
+    # batches longer than 64 word pieces take the fused kernel, shorter ones do not
+    assert set(lengths) == ({max_tokens} if max_tokens > FUSED_ATTENTION_ABOVE else set())
     cosines = (lean * library).sum(axis=1)
     assert cosines.min() > least, cosines
     alone = np.vstack([encoder.encode([t]) for t in TEXTS])  # no padding: the mask is skipped
@@ -55,6 +63,25 @@ def test_the_text_is_cut_at_the_token_limit() -> None:
     assert ids.shape == (2, 16) and int(mask[1].sum()) == 3  # [CLS] nut [SEP]
     assert float(encoder.encode([LONG])[0] @ encoder.encode([LONG + " and more words"])[0]) \
         > 0.9999  # words past the limit change nothing
+
+
+def test_batches_group_texts_by_word_pieces_not_characters(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # few characters but many word pieces (a size) against many characters in few pieces
+    texts = ['1/2"x3/4"', "hello hello", '1/2"x3/4"x5/8"', "hello hello hello"]
+    encoder = SentenceTransformerEncoder(max_tokens=64)
+    model = encoder._model()
+    counts = model.token_counts(texts)
+    assert counts[0] > counts[1] and counts[2] > counts[3]  # the characters' order interleaves
+    lengths: list[int] = []
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda ids, mask: (lengths.append(ids.shape[1]),
+                                                             forward(ids, mask))[1])
+    vectors = encoder.encode(texts, batch_size=2)
+    pairs = sorted(counts)
+    assert lengths == [pairs[1], pairs[3]]  # each pair padded to its own longest only
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert (vectors * alone).sum(axis=1).min() > 0.9995  # put back in the order given
 
 
 def _copy(tmp_path: Path, name: str = "model") -> Path:
