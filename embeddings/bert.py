@@ -78,6 +78,13 @@ def unsupported(path: Path) -> str | None:
 FUSED_ATTENTION_ABOVE = 64
 """Batches longer than this many word pieces use the fused attention kernel (module docstring)."""
 
+PAD_TO_MULTIPLE_OF = 8
+"""A batch is padded to a multiple of this many word pieces. Every distinct batch length
+makes buffers of new sizes (the products' outputs, up to 25 MB each at 64 x 128 rows), which
+the allocator keeps apart: encoding 4,000 sample texts at 128 word pieces peaked at 1.8 GB
+with 45 distinct lengths, 0.76 GB with multiples of 8 (16 lengths at most) and a few padding
+pieces more per batch (~3 %)."""
+
 _PACKING: dict[Any, bool] = {}
 _ROWS_HINT = 4096
 """Rows per product the packed weights are laid out for (64 texts x 64 word pieces); any
@@ -183,7 +190,8 @@ class BertMeanPooling:
         self._counter.no_padding()
         pad = self.tokenizer.token_to_id("[PAD]")
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0) if pad is None
-                                                 else pad), pad_token="[PAD]")
+                                                 else pad), pad_token="[PAD]",
+                                      pad_to_multiple_of=PAD_TO_MULTIPLE_OF)
 
     def token_counts(self, texts: list[str]) -> list[int]:
         """Word pieces each text is read as (after the cut at the token limit): the encoder

@@ -11,7 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from embeddings.bert import FUSED_ATTENTION_ABOVE, BertMeanPooling, unsupported
+from embeddings.bert import (
+    FUSED_ATTENTION_ABOVE,
+    PAD_TO_MULTIPLE_OF,
+    BertMeanPooling,
+    unsupported,
+)
 from embeddings.encoder import EncoderUnavailable, SentenceTransformerEncoder, default_model_path
 
 LONG = ("Hex nut ISO 4032 M16 class 10, 100 pcs. Brand: Fixora. Category: Fasteners > Nuts. "
@@ -78,7 +83,8 @@ def test_batches_group_texts_by_word_pieces_not_characters(monkeypatch: pytest.M
     monkeypatch.setattr(model, "forward", lambda ids, mask: (lengths.append(ids.shape[1]),
                                                              forward(ids, mask))[1])
     vectors = encoder.encode(texts, batch_size=2)
-    pairs = sorted(counts)
+    pairs = [-(-n // PAD_TO_MULTIPLE_OF) * PAD_TO_MULTIPLE_OF for n in sorted(counts)]
+    assert pairs[1] < pairs[2]  # (else the test could not tell the two orders apart)
     assert lengths == [pairs[1], pairs[3]]  # each pair padded to its own longest only
     alone = np.vstack([encoder.encode([t]) for t in texts])
     assert (vectors * alone).sum(axis=1).min() > 0.9995  # put back in the order given
