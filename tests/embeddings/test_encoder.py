@@ -57,7 +57,7 @@ def test_model_id_names_the_model_and_its_weights(tmp_path: Path,
                                                   encoder: SentenceTransformerEncoder) -> None:
     assert encoder.model_id.startswith("all-MiniLM-L6-v2-")
     assert encoder.model_id == SentenceTransformerEncoder().model_id  # stable across instances
-    assert SentenceTransformerEncoder(max_tokens=128).model_id != encoder.model_id
+    assert SentenceTransformerEncoder(max_tokens=64).model_id != encoder.model_id
 
     def fake_model(name: str, weights: bytes) -> Path:
         folder = tmp_path / name
