@@ -200,7 +200,8 @@ class BertMeanPooling:
             [t.lower() for t in texts] if self.lowercase else texts)]
 
     def tokenize(self, texts: list[str]) -> tuple[Any, Any]:
-        """Token ids and attention mask, padded to the batch's longest text."""
+        """Token ids and attention mask, padded to the batch's longest text (rounded up to a
+        multiple of ``PAD_TO_MULTIPLE_OF``)."""
         torch = self._torch
         encoded = self.tokenizer.encode_batch(
             [t.lower() for t in texts] if self.lowercase else texts)

@@ -390,9 +390,9 @@ class SentenceTransformerEncoder:
 
         Texts are encoded shortest first in batches of ``batch_size`` (less padding: the
         batch's longest text sets its length) and put back in order. Shortest by word pieces
-        where the runtime counts them (the lean one: at 128 word pieces, padding fell from
-        13 % of the tokens encoded, sorted by characters, to 2 %, for 2 % more time spent
-        tokenising), else by characters.
+        where the runtime counts them (the lean one: on sample products at 128 word pieces,
+        13 % of the pieces encoded were padding in batches sorted by characters, 2 % sorted
+        by word pieces, for 2 % more time spent tokenising), else by characters.
         """
         size = max(1, batch_size or self.batch_size)
         n = len(texts)
