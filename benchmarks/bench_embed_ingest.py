@@ -13,7 +13,7 @@ indexes the products and then computes their text embeddings (`--no-embed` skips
   Then the same file is ingested again into the same folder (it must encode nothing) and
   `discovery embed` run on it (it must encode nothing either).
 * ``sweep``: encoder settings (``DISCOVERY_EMBEDDING_BATCH_SIZE`` 16/32/64/128, one thread
-  instead of one per core, float32 instead of bfloat16, 48 or 32 word pieces instead of 64,
+  instead of one per core, float32 instead of bfloat16, 96 or 64 word pieces instead of 128,
   sentence-transformers instead of the lean runtime; model load seconds of each)
   on the texts of the same ``sweep-size`` products, each in a process of its own that loads
   and warms the model first and then encodes them in `embed_products`' chunks (model load
@@ -151,12 +151,12 @@ def ingest_with_embeddings(csv: Path, n: int, data_dir: Path) -> dict[str, Any]:
 SWEEP = {  # besides the batch sizes (each at the default batch size); name: environment
     "threads_1": {"DISCOVERY_EMBEDDING_THREADS": "1"},
     "float32": {"DISCOVERY_EMBEDDING_DTYPE": "float32"},
-    "tokens_48": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "48"},
-    "tokens_32": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "32"},
+    "tokens_96": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "96"},
+    "tokens_64": {"DISCOVERY_EMBEDDING_MAX_TOKENS": "64"},
     "sentence_transformers": {"DISCOVERY_EMBEDDING_RUNTIME": "sentence-transformers"},
 }
 """One thread instead of one per core, float32 instead of bfloat16, shorter product texts
-(the first 48 or 32 word pieces instead of 64: fewer operations, less of the text), and
+(the first 96 or 64 word pieces instead of 128: fewer operations, less of the text), and
 sentence-transformers instead of the lean BERT runtime (embeddings/bert.py)."""
 
 
