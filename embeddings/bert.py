@@ -196,15 +196,16 @@ class BertMeanPooling:
     def token_counts(self, texts: list[str]) -> list[int]:
         """Word pieces each text is read as (after the cut at the token limit): the encoder
         batches texts of similar counts, so that little of a batch is padding."""
-        return [len(e.ids) for e in self._counter.encode_batch(
-            [t.lower() for t in texts] if self.lowercase else texts)]
+        return [len(e.ids) for e in self._counter.encode_batch(self._cased(texts))]
+
+    def _cased(self, texts: list[str]) -> list[str]:
+        return [t.lower() for t in texts] if self.lowercase else texts
 
     def tokenize(self, texts: list[str]) -> tuple[Any, Any]:
         """Token ids and attention mask, padded to the batch's longest text (rounded up to a
         multiple of ``PAD_TO_MULTIPLE_OF``)."""
         torch = self._torch
-        encoded = self.tokenizer.encode_batch(
-            [t.lower() for t in texts] if self.lowercase else texts)
+        encoded = self.tokenizer.encode_batch(self._cased(texts))
         ids = torch.tensor([e.ids for e in encoded], dtype=torch.long)
         mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
         return ids, mask

@@ -401,8 +401,11 @@ class SentenceTransformerEncoder:
             return out
         model = self._model()
         count = getattr(model, "token_counts", None)
-        order = np.argsort(count(list(texts)) if count else [len(t) for t in texts],
-                           kind="stable")
+        if n <= size:  # one batch (a query): its order changes nothing
+            order = np.arange(n)
+        else:
+            order = np.argsort(count(list(texts)) if count else [len(t) for t in texts],
+                               kind="stable")
         for start in range(0, n, size):
             rows = order[start : start + size]
             out[rows] = model.encode([texts[i] for i in rows])

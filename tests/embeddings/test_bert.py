@@ -88,6 +88,9 @@ def test_batches_group_texts_by_word_pieces_not_characters(monkeypatch: pytest.M
     assert lengths == [pairs[1], pairs[3]]  # each pair padded to its own longest only
     alone = np.vstack([encoder.encode([t]) for t in texts])
     assert (vectors * alone).sum(axis=1).min() > 0.9995  # put back in the order given
+    # texts that fit one batch (a query) are not counted: their order changes nothing
+    monkeypatch.setattr(model, "token_counts", lambda texts: pytest.fail("counted"))
+    assert encoder.encode(texts, batch_size=4).shape == (4, 384)
 
 
 def _copy(tmp_path: Path, name: str = "model") -> Path:
