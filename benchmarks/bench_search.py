@@ -242,6 +242,7 @@ class Timings:
         self.lexical_end: float | None = None
         self.verification_start: float | None = None
         self.searched = False  # the first vector search done (the next: the feedback round's)
+        self.pooling = False  # feedback vectors read: the next cosines rank the query's pool
 
     def add(self, part: str, t0: float) -> None:
         now = time.perf_counter()
@@ -314,8 +315,9 @@ class TimedSemantic:
         t0 = time.perf_counter()
         try:
             return self.inner.similarities(vector, skus)
-        finally:
-            self.timings.add("similarities", t0)
+        finally:  # the feedback round's search on the embedded index: cosines of the pool
+            self.timings.add("feedback_search" if self.timings.pooling else "similarities", t0)
+            self.timings.pooling = False
 
     def vectors(self, skus: Any) -> Any:
         t0 = time.perf_counter()
@@ -323,6 +325,7 @@ class TimedSemantic:
             return self.inner.vectors(skus)
         finally:
             self.timings.add("feedback_vectors", t0)
+            self.timings.pooling = True
 
 
 class InProcessHybrid:
