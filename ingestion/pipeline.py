@@ -323,6 +323,9 @@ def ingest_file(
         if report_path is not None:
             report.stream_to(report_path)
         batch_size = max(1, settings.ingest_batch_size)
+        if not Path(path).is_file():
+            raise IngestFatal(f"{path}: {'not a file' if Path(path).exists() else 'no such file'}",
+                              field="file")
         parallel = Path(path).stat().st_size >= settings.ingest_parallel_min_mb * 1_000_000
         items = (_validated_in_process if parallel else _validated)(path, mapping, settings,
                                                                      batch_size)

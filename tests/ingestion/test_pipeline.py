@@ -121,6 +121,15 @@ def test_fatal_files_write_nothing(tmp_path: Path, ingest, store: CatalogStore,
     assert report.rows_read == 0 and store.count() == 0
 
 
+def test_a_missing_file_or_a_folder_is_a_fatal_error_naming_it(tmp_path: Path, ingest,
+                                                              store: CatalogStore) -> None:
+    for path, reason in ((tmp_path / "nope.csv", "no such file"), (tmp_path, "not a file")):
+        report = ingest(path, delete_missing=True)
+        assert report.exit_code == 2 and report.fatal is not None
+        assert (report.fatal.field, str(report.fatal)) == ("file", f"{path}: {reason}")
+        assert store.count() == 0
+
+
 def test_header_only_file_is_ok(tmp_path: Path, ingest) -> None:
     path = tmp_path / "f.csv"
     path.write_text("sku;name;brand\n", encoding="utf-8")
