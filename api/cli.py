@@ -28,7 +28,7 @@ from catalog.settings import get_settings
 
 app = typer.Typer(help="B2B Discovery: catalog search for B2B sellers.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay one line: logs and scripts read them
 out = Console()
 
 

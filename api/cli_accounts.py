@@ -32,7 +32,7 @@ users_app = typer.Typer(help="Company accounts: seller administrators and sales 
                         "representatives, customer employees; create, list, block.",
                         no_args_is_help=True)
 companies_app = typer.Typer(help="Customer companies: create, list.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay one line: logs and scripts read them
 out = Console()
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 documents_app = typer.Typer(help="Documents attached to products (datasheets, certificates, "
                             "manuals...): import a manifest, search their text, clean up.",
                             no_args_is_help=True)
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # errors stay one line: logs and scripts read them
 _out = Console()
 _SHOWN_NOTICES = 20
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # loaded by the commands that need it: `discovery --help` sta
 
 keys_app = typer.Typer(help="Public (search-only) API keys of storefronts, with the origins "
                        "(sites) whose browsers may use them.", no_args_is_help=True)
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # errors stay one line: logs and scripts read them
 _out = Console()
 
 

@@ -30,7 +30,7 @@ PASSWORD_ENV = "DISCOVERY_STAFF_PASSWORD"
 
 staff_app = typer.Typer(help="Console users (staff): create, list, disable, set passwords.",
                         no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay one line: logs and scripts read them
 out = Console()
 
 
