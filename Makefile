@@ -35,11 +35,15 @@ web: $(WEB)/dist/.built
 demo: install web
 	$(VENV)/bin/discovery demo
 
+# one test process per core (TEST_WORKERS=0: one process); a file's tests stay in one process,
+# which builds that file's fixtures once
+TEST_WORKERS ?= auto
+
 test: install web
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow and not integration and not browser"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not integration and not browser"
 
 bench: install web
 	$(PY) benchmarks/bench_search.py
