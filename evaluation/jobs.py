@@ -412,12 +412,14 @@ class EvaluationJobs:
                                       runner=self.runner_id, result=extra)
             self._active = run_id
             self._stop.clear()
+            # the run as created (running, nothing done yet), read before its thread starts:
+            # a short run may be over by the time this thread reads it again
+            body = self.runs.get(run_id)
+            body.pop("per_query", None)
             self._thread = threading.Thread(
                 target=self._run, args=(run_id, judged, config_a, config_b, names, extra),
                 name=f"evaluation-{run_id}", daemon=True)
             self._thread.start()
-        body = self.runs.get(run_id)
-        body.pop("per_query", None)
         return body
 
     def _run(self, run_id: int, judged: UploadedJudgements, config_a: str, config_b: str,

@@ -188,6 +188,22 @@ def test_a_job_runs_in_the_background_and_stores_its_result(runs: EvaluationRuns
         jobs.get(started["id"] + 1)
 
 
+def test_start_answers_the_run_as_it_started_even_when_it_ends_at_once(
+        runs: EvaluationRuns, monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = _jobs(runs, {"live": _stub({}), "draft": _stub({})})
+    read = runs.get
+
+    def read_once_the_run_is_over(run_id: int) -> dict[str, object]:
+        if any(t.name == f"evaluation-{run_id}" for t in threading.enumerate()):
+            assert jobs.wait(10)  # a short run can end before start() reads it
+        return read(run_id)
+
+    monkeypatch.setattr(runs, "get", read_once_the_run_is_over)
+    started = jobs.start(JUDGED, config_a="live", config_b="draft", metrics=["ndcg@10"])
+    assert started["status"] == "running" and started["progress"] == {"done": 0, "total": 8}
+    assert jobs.get(started["id"])["status"] == "done"
+
+
 def test_unknown_skus_are_counted_not_fatal(runs: EvaluationRuns) -> None:
     jobs = _jobs(runs, {"live": _stub({}), "lexical": _stub({})}, known=("P1",))
     started = jobs.start(JUDGED, config_a="live", config_b="lexical", metrics=["ndcg@10"])
